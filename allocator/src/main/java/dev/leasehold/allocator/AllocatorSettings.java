@@ -1,0 +1,17 @@
+package dev.leasehold.allocator;
+
+import dev.leasehold.client.Ticker;
+import java.time.Duration;
+import java.util.List;
+
+/** Everything an allocator replica is configured with. */
+record AllocatorSettings(
+    String zookeeper,
+    String namespace,
+    String host,
+    int port,
+    List<ResourceConfig> resources,
+    Duration sessionTimeout,
+    Duration connectionTimeout,
+    Ticker ticker,
+    double clockDriftBound) {}
