@@ -1,0 +1,9 @@
+package dev.leasehold.allocator;
+
+/**
+ * A lease as the allocator remembers it until it is returned or ends.
+ *
+ * @param end the allocator's bound, on its own clock, for the last instant a permit of the
+ *     lease may be spent: the grant time plus the ttl stretched by the drift bound
+ */
+record GrantedLease(String id, String clientId, long permits, long end, Block block) {}

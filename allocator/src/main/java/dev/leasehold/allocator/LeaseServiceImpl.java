@@ -1,0 +1,149 @@
+package dev.leasehold.allocator;
+
+import dev.leasehold.client.Ticker;
+import dev.leasehold.proto.v1.Lease;
+import dev.leasehold.proto.v1.LeaseRequest;
+import dev.leasehold.proto.v1.LeaseResponse;
+import dev.leasehold.proto.v1.LeaseReturn;
+import dev.leasehold.proto.v1.LeaseServiceGrpc;
+import dev.leasehold.proto.v1.LeaderInfo;
+import dev.leasehold.proto.v1.NotLeader;
+import dev.leasehold.proto.v1.ResourceGrant;
+import dev.leasehold.proto.v1.ResourceRequest;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The gRPC face of the allocator: validates each request, answers "not leader" when this
+ * replica does not lead, and otherwise applies returns and grants leases from the ledgers.
+ */
+final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
+  private static final int MAX_CLIENT_ID = 128;
+
+  private final Map<String, ResourceConfig> resources;
+  private final Supplier<LeaderTerm> term;
+  private final Supplier<LeaderInfo> knownLeader;
+  private final Consumer<String> demandOutran;
+  private final Ticker ticker;
+
+  LeaseServiceImpl(Map<String, ResourceConfig> resources, Supplier<LeaderTerm> term,
+      Supplier<LeaderInfo> knownLeader, Consumer<String> demandOutran, Ticker ticker) {
+    this.resources = resources;
+    this.term = term;
+    this.knownLeader = knownLeader;
+    this.demandOutran = demandOutran;
+    this.ticker = ticker;
+  }
+
+  @Override
+  public void lease(LeaseRequest request, StreamObserver<LeaseResponse> out) {
+    String invalid = validate(request);
+    if (invalid != null) {
+      Status status = invalid.startsWith("resource '") ? Status.NOT_FOUND : Status.INVALID_ARGUMENT;
+      out.onError(status.withDescription(invalid).asRuntimeException());
+      return;
+    }
+    LeaderTerm current = term.get();
+    if (current == null) {
+      LeaderInfo leader = knownLeader.get();
+      out.onNext(LeaseResponse.newBuilder().setNotLeader(NotLeader.newBuilder()
+          .setLeaderEndpoint(leader.getEndpoint()).setLeaderEpoch(leader.getEpoch())).build());
+      out.onCompleted();
+      return;
+    }
+    try {
+      for (ResourceRequest r : request.getResourcesList()) {
+        for (LeaseReturn ret : r.getReturnsList()) {
+          current.ledgers.get(r.getResource()).checkReturn(ret.getLeaseId(), ret.getUsed());
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    out.onNext(serve(current, request));
+    out.onCompleted();
+  }
+
+  private LeaseResponse serve(LeaderTerm current, LeaseRequest request) {
+    LeaseResponse.Builder response = LeaseResponse.newBuilder().setEpoch(current.epoch);
+    for (ResourceRequest r : request.getResourcesList()) {
+      ResourceLedger ledger = current.ledgers.get(r.getResource());
+      long now = ticker.read();
+      for (LeaseReturn ret : r.getReturnsList()) {
+        ledger.returnLease(ret.getLeaseId(), ret.getUsed(), now);
+      }
+      Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(), now);
+      ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(r.getResource())
+          .setRetryAfterMs(grant.retryAfterMillis());
+      for (Limit limit : ledger.config().limits()) {
+        g.addLimits(dev.leasehold.proto.v1.Limit.newBuilder().setPermits(limit.permits())
+            .setWindowMs(limit.window().toMillis()));
+      }
+      if (grant.lease() != null) {
+        g.setLease(Lease.newBuilder().setLeaseId(grant.lease().id()).setResource(r.getResource())
+            .setPermits(grant.lease().permits()).setTtlMs(grant.ttlMillis())
+            .setEpoch(current.epoch));
+      } else if (r.getWanted() > 0) {
+        demandOutran.accept(r.getResource());
+      }
+      response.addGrants(g);
+    }
+    return response.build();
+  }
+
+  /** Returns what is wrong with the request, naming the field, or null when it is valid. */
+  private String validate(LeaseRequest request) {
+    String id = request.getClientId();
+    if (id.isEmpty() || id.length() > MAX_CLIENT_ID || !id.chars().allMatch(c -> c > 32 && c < 127)) {
+      return "client_id must be 1-" + MAX_CLIENT_ID + " printable ASCII characters without spaces,"
+          + " got '" + id + "'";
+    }
+    if (request.getResourcesCount() == 0) {
+      return "resources must name at least one resource";
+    }
+    Set<String> seen = new HashSet<>();
+    List<ResourceRequest> all = request.getResourcesList();
+    for (int i = 0; i < all.size(); i++) {
+      String problem = validate(all.get(i), "resources[" + i + "]", seen);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
+  }
+
+  private String validate(ResourceRequest r, String field, Set<String> seen) {
+    ResourceConfig config = resources.get(r.getResource());
+    if (config == null) {
+      return "resource '" + r.getResource() + "' is not configured on the allocator; known: "
+          + resources.keySet();
+    }
+    if (!seen.add(r.getResource())) {
+      return field + ".resource '" + r.getResource() + "' appears twice in one request";
+    }
+    if (r.getWanted() < 0) {
+      return field + ".wanted must be >= 0, got " + r.getWanted();
+    }
+    if (r.getMinPermits() < 0 || r.getMinPermits() > config.maxAcquirePermits()) {
+      return field + ".min_permits must be between 0 and the tightest limit of '"
+          + r.getResource() + "' (" + config.maxAcquirePermits() + "), got " + r.getMinPermits();
+    }
+    for (int j = 0; j < r.getReturnsCount(); j++) {
+      LeaseReturn ret = r.getReturns(j);
+      if (ret.getLeaseId().isEmpty()) {
+        return field + ".returns[" + j + "].lease_id must not be empty";
+      }
+      if (ret.getUsed() < 0) {
+        return field + ".returns[" + j + "].used must be >= 0, got " + ret.getUsed();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,353 @@
+package dev.leasehold.allocator;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The leader's account of one resource: the blocks it reserved, the leases granted out of them,
+ * and the charges inherited from earlier leaders. It implements the one accounting rule of
+ * docs/design.md: a block of B permits is reserved at {@code now} only if, for every limit,
+ * everything that may spend inside a window reaching back from {@code now} plus B fits the limit.
+ *
+ * <p>Sans-I/O: time comes in as arguments (nanoseconds on the leader's monotonic clock), the
+ * ledger write goes out as a {@link LedgerWrite} for an adapter to persist. Thread-safe: every
+ * method synchronizes on the ledger.
+ */
+final class ResourceLedger {
+  private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final ResourceConfig config;
+  private final long epoch;
+  private final double stretch;
+  private final long ttlNanos;
+  private final long minTtlNanos;
+  private final long validityNanos;
+  private final long maxWindowNanos;
+  private final long flushIntervalNanos;
+  private final FairShare fairShare;
+
+  private final List<Block> blocks = new ArrayList<>();
+  private final List<Charge> inherited = new ArrayList<>();
+  private final Map<String, GrantedLease> leases = new HashMap<>();
+  private final PriorityQueue<GrantedLease> byEnd =
+      new PriorityQueue<>(Comparator.comparingLong(GrantedLease::end));
+  private long nextBlock;
+  private long nextLease;
+  private long unmetNeed;
+  private boolean dirty;
+  private boolean writeInFlight;
+  private long lastWriteAt;
+
+  /** A charge inherited from an earlier leader's ledger, placed on this leader's clock. */
+  record Charge(String id, long count, long end) {}
+
+  /** A snapshot to persist, and the block it reserves (null when it only records closes). */
+  record LedgerWrite(LedgerRecord record, Block reserved) {}
+
+  ResourceLedger(ResourceConfig config, long epoch, double driftBound, long now) {
+    this.config = config;
+    this.epoch = epoch;
+    // The allocator stretches a lease's end by twice the drift bound: the client may count
+    // its ttl on a slow clock, and the allocator on a fast one.
+    this.stretch = 1 + 2 * driftBound;
+    this.ttlNanos = config.leaseTtl().toNanos();
+    this.minTtlNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(5), ttlNanos / 4);
+    this.validityNanos = 2 * ttlNanos;
+    this.maxWindowNanos = config.limits().get(config.limits().size() - 1).windowNanos();
+    this.flushIntervalNanos = Math.max(ttlNanos, TimeUnit.MILLISECONDS.toNanos(100));
+    this.fairShare = new FairShare(config, ttlNanos);
+    this.lastWriteAt = now;
+  }
+
+  ResourceConfig config() {
+    return config;
+  }
+
+  /**
+   * Builds a new leader's ledger from what the previous leaders wrote. Every charge is placed
+   * on this leader's clock at its latest possible end: the record was written before
+   * {@code readAt}, and the writer's clock may have run slow or fast by the drift bound.
+   */
+  static ResourceLedger restore(ResourceConfig config, long epoch, double driftBound,
+      LedgerRecord record, long readAt) {
+    ResourceLedger ledger = new ResourceLedger(config, epoch, driftBound, readAt);
+    for (LedgerRecord.Entry e : record.entries()) {
+      long offset = TimeUnit.MICROSECONDS.toNanos(e.endOffsetMicros());
+      long end = offset >= 0
+          ? readAt + (long) (offset * (1 + 2 * driftBound)) + MARGIN_NANOS
+          : readAt + (long) (offset * (1 - 2 * driftBound)) + MARGIN_NANOS;
+      ledger.inherited.add(new Charge(e.id(), e.count(), end));
+    }
+    ledger.dirty = !record.entries().isEmpty();
+    return ledger;
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /**
+   * Grants a lease to {@code clientId} out of an open block, sized by its demand and fair share.
+   *
+   * @param wanted permits the client would like; 0 asks for none
+   * @param minPermits the smallest lease the client can use
+   */
+  synchronized Grant grant(String clientId, long wanted, long minPermits, long now) {
+    fairShare.saw(clientId, wanted, now);
+    if (wanted <= 0) {
+      return Grant.none(0);
+    }
+    long need = Math.max(config.minLeasePermits(), minPermits);
+    long size = Math.min(Math.max(wanted, need), Math.max(config.maxLeasePermits(), need));
+    long room = fairShare.room(clientId, need, now);
+    if (room < need) {
+      return Grant.none(millisCeil(minTtlNanos));
+    }
+    size = Math.min(size, room);
+    Block block = blockFor(need, now);
+    if (block == null) {
+      unmetNeed = Math.max(unmetNeed, need);
+      return Grant.none(retryAfterMillis(need, now));
+    }
+    size = Math.min(size, block.available());
+    long ttl = Math.min(ttlNanos, (long) ((block.validUntil - now - MARGIN_NANOS) / stretch));
+    long ttlMillis = TimeUnit.NANOSECONDS.toMillis(ttl);
+    long end = now + (long) (TimeUnit.MILLISECONDS.toNanos(ttlMillis) * stretch) + MARGIN_NANOS;
+    GrantedLease lease = block.grant(epoch + "-" + nextLease++, clientId, size, now, end);
+    leases.put(lease.id(), lease);
+    byEnd.add(lease);
+    fairShare.granted(clientId, size);
+    return new Grant(lease, ttlMillis, 0);
+  }
+
+  /** The open block a lease of {@code need} permits comes from: the oldest that can serve it. */
+  private Block blockFor(long need, long now) {
+    for (Block b : blocks) {
+      if (b.available() >= need && b.validUntil - now - MARGIN_NANOS >= minTtlNanos * stretch) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Checks a return before anything of its request is applied.
+   *
+   * @throws IllegalArgumentException when {@code used} exceeds the lease's permits
+   */
+  synchronized void checkReturn(String leaseId, long used) {
+    GrantedLease lease = leases.get(leaseId);
+    if (lease != null && used > lease.permits()) {
+      throw new IllegalArgumentException("used (" + used + ") exceeds the permits of lease '"
+          + leaseId + "' (" + lease.permits() + ")");
+    }
+  }
+
+  /**
+   * A client returns a lease and says how many permits it spent. Unknown ids (leases of an
+   * earlier leader, or already ended) are ignored: they are charged in full until their end.
+   */
+  synchronized void returnLease(String leaseId, long used, long now) {
+    GrantedLease lease = leases.remove(leaseId);
+    if (lease == null) {
+      return;
+    }
+    byEnd.remove(lease);
+    fairShare.released(lease.clientId(), lease.permits());
+    lease.block().returned(lease, Math.min(used, lease.permits()), now);
+  }
+
+  // ---------------------------------------------------------------- upkeep
+
+  /** Ends leases past their end, closes finished blocks, forgets what no window can see. */
+  synchronized void tick(long now) {
+    for (GrantedLease l = byEnd.peek(); l != null && l.end() <= now; l = byEnd.peek()) {
+      byEnd.poll();
+      leases.remove(l.id());
+      fairShare.released(l.clientId(), l.permits());
+      l.block().expired(l);
+    }
+    for (Iterator<Block> it = blocks.iterator(); it.hasNext(); ) {
+      Block b = it.next();
+      if (b.state() == Block.State.OPEN && !b.hasOutstanding() && finished(b, now)) {
+        b.close();
+        dirty = true;
+      }
+      if (b.state() == Block.State.CLOSED && b.end() + maxWindowNanos < now) {
+        it.remove();
+      }
+    }
+    inherited.removeIf(c -> c.end() + maxWindowNanos < now);
+    fairShare.forgetIdle(now);
+  }
+
+  private boolean finished(Block b, long now) {
+    return b.available() < config.minLeasePermits()
+        || b.validUntil - now < minTtlNanos * stretch
+        || now - b.lastGrantAt() >= ttlNanos;
+  }
+
+  // ---------------------------------------------------------------- ledger writes
+
+  /**
+   * Returns the next write for the ledger znode, or null when none is due. A write is due to
+   * reserve a block when demand outruns the open blocks, and to record closed blocks so a
+   * successor does not count them at their worst case. One write is in flight at a time.
+   */
+  synchronized LedgerWrite prepareWrite(long now) {
+    if (writeInFlight) {
+      return null;
+    }
+    Block reserved = reserveIfNeeded(now);
+    if (reserved == null && !(dirty && now - lastWriteAt >= flushIntervalNanos)) {
+      return null;
+    }
+    writeInFlight = true;
+    dirty = false;
+    return new LedgerWrite(snapshot(now), reserved);
+  }
+
+  private Block reserveIfNeeded(long now) {
+    long available = 0;
+    for (Block b : blocks) {
+      if (b.validUntil - now >= minTtlNanos * stretch) {
+        available += b.available();
+      }
+    }
+    long need = Math.max(unmetNeed, config.minLeasePermits());
+    boolean wanted = unmetNeed > 0
+        || (fairShare.hasDemand(now) && available < config.maxLeasePermits());
+    if (!wanted || available >= Math.max(need, config.maxLeasePermits())) {
+      return null;
+    }
+    long size = Math.min(Math.max(config.blockPermits(), need), headroom(now));
+    if (size < need) {
+      return null;
+    }
+    unmetNeed = 0;
+    Block block = new Block(epoch + "-b" + nextBlock++, size, now, now + validityNanos);
+    blocks.add(block);
+    return block;
+  }
+
+  synchronized void writeSucceeded(LedgerWrite write, long now) {
+    writeInFlight = false;
+    lastWriteAt = now;
+    if (write.reserved() != null) {
+      write.reserved().recorded();
+    }
+  }
+
+  /** The write failed or its outcome is unknown: its block is charged but never granted from. */
+  synchronized void writeFailed(LedgerWrite write) {
+    writeInFlight = false;
+    dirty = true;
+    if (write.reserved() != null) {
+      write.reserved().abandon();
+    }
+  }
+
+  private LedgerRecord snapshot(long now) {
+    List<LedgerRecord.Entry> entries = new ArrayList<>();
+    for (Block b : blocks) {
+      addEntry(entries, b.id, b.chargedCount(), b.end(), now);
+    }
+    for (Charge c : inherited) {
+      addEntry(entries, c.id(), c.count(), c.end(), now);
+    }
+    return new LedgerRecord(entries);
+  }
+
+  private void addEntry(List<LedgerRecord.Entry> entries, String id, long count, long end,
+      long now) {
+    if (count > 0 && end + maxWindowNanos >= now) {
+      // Round away from the reader's favour: a later end is the safe side.
+      long micros = Math.floorDiv(end - now, 1000) + 1;
+      entries.add(new LedgerRecord.Entry(id, count, micros));
+    }
+  }
+
+  // ---------------------------------------------------------------- the rule
+
+  /** Permits that may be spent inside some window of {@code limit} that reaches {@code now}. */
+  synchronized long charged(Limit limit, long now) {
+    long since = now - limit.windowNanos();
+    long sum = 0;
+    for (Block b : blocks) {
+      sum += b.charge(since);
+    }
+    for (Charge c : inherited) {
+      if (c.end() >= since) {
+        sum += c.count();
+      }
+    }
+    return sum;
+  }
+
+  /** The largest block that may be reserved at {@code now} without breaking any limit. */
+  synchronized long headroom(long now) {
+    long room = Long.MAX_VALUE;
+    for (Limit limit : config.limits()) {
+      room = Math.min(room, limit.permits() - charged(limit, now));
+    }
+    return Math.max(0, room);
+  }
+
+  /**
+   * The least time until a lease of {@code need} permits may be granted. While some block is
+   * open or being recorded, a return may free permits at any moment, so the answer is short;
+   * otherwise it is when enough closed charges leave the window.
+   */
+  private long retryAfterMillis(long need, long now) {
+    for (Block b : blocks) {
+      if (b.state() != Block.State.CLOSED) {
+        return Math.min(millisCeil(minTtlNanos), 20);
+      }
+    }
+    long wait = 0;
+    for (Limit limit : config.limits()) {
+      long deficit = need - (limit.permits() - charged(limit, now));
+      if (deficit > 0) {
+        wait = Math.max(wait, timeToFree(limit, deficit, now));
+      }
+    }
+    return Math.max(1, millisCeil(wait));
+  }
+
+  private long timeToFree(Limit limit, long deficit, long now) {
+    long since = now - limit.windowNanos();
+    List<long[]> charges = new ArrayList<>();
+    for (Block b : blocks) {
+      if (b.end() >= since) {
+        charges.add(new long[] {b.end(), b.chargedCount()});
+      }
+    }
+    for (Charge c : inherited) {
+      if (c.end() >= since) {
+        charges.add(new long[] {c.end(), c.count()});
+      }
+    }
+    charges.sort(Comparator.comparingLong(c -> c[0]));
+    long freed = 0;
+    for (long[] c : charges) {
+      freed += c[1];
+      if (freed >= deficit) {
+        return c[0] + limit.windowNanos() - now + 1;
+      }
+    }
+    return limit.windowNanos();
+  }
+
+  private static long millisCeil(long nanos) {
+    return (nanos + 999_999) / 1_000_000;
+  }
+
+  /** Leases currently outstanding; for tests and metrics. */
+  synchronized int outstandingLeases() {
+    return leases.size();
+  }
+}

@@ -1,0 +1,75 @@
+package dev.leasehold.client;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A lease this process holds: permits spendable until a deadline on the local clock.
+ *
+ * <p>Spending is a compare-and-set on {@code remaining}, followed by a clock read. The clock is
+ * read after the decrement, so a thread descheduled between the two cannot spend after the
+ * deadline: it sees the late time and puts the permits back. Returning the lease swaps
+ * {@code remaining} for a large negative sentinel, so no spend succeeds afterwards and a late
+ * put-back cannot make it positive again.
+ */
+final class HeldLease {
+  private static final long CLOSED = Long.MIN_VALUE / 2;
+  private static final VarHandle REMAINING;
+
+  static {
+    try {
+      REMAINING = MethodHandles.lookup().findVarHandle(HeldLease.class, "remaining", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  final String id;
+  final long permits;
+  /** Ticker reading after which nothing may be spent: send time + ttl. */
+  final long deadline;
+  private volatile long remaining;
+  /** What the fetcher saw last, to measure the spend rate; fetcher thread only. */
+  long remainingSeen;
+
+  HeldLease(String id, long permits, long deadline) {
+    this.id = id;
+    this.permits = permits;
+    this.deadline = deadline;
+    this.remaining = permits;
+    this.remainingSeen = permits;
+  }
+
+  boolean trySpend(int n, Ticker ticker) {
+    long r;
+    do {
+      r = remaining;
+      if (r < n) {
+        return false;
+      }
+    } while (!REMAINING.weakCompareAndSet(this, r, r - n));
+    if (ticker.read() - deadline < 0) {
+      return true;
+    }
+    REMAINING.getAndAdd(this, (long) n);
+    return false;
+  }
+
+  long remaining() {
+    return Math.max(0, remaining);
+  }
+
+  boolean expired(long now) {
+    return now - deadline >= 0;
+  }
+
+  boolean canServe(int n, long now) {
+    return remaining >= n && !expired(now);
+  }
+
+  /** Stops all spending and returns how many permits were spent. */
+  long close() {
+    long r = (long) REMAINING.getAndSet(this, CLOSED);
+    return permits - Math.max(0, r);
+  }
+}

@@ -1,0 +1,246 @@
+package dev.leasehold.client;
+
+import dev.leasehold.proto.v1.LeaseRequest;
+import dev.leasehold.proto.v1.LeaseResponse;
+import dev.leasehold.proto.v1.LeaseReturn;
+import dev.leasehold.proto.v1.LeaseServiceGrpc;
+import dev.leasehold.proto.v1.Limit;
+import dev.leasehold.proto.v1.ResourceGrant;
+import dev.leasehold.proto.v1.ResourceRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client's one background thread: it asks the allocator leader for leases when a
+ * {@link LeaseBuffer} runs low, hands back spent and expired leases, follows leader changes, and
+ * wakes waiters when leases arrive. One request carries every resource of the client.
+ */
+final class LeaseFetcher implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(LeaseholdClient.class);
+  private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final String clientId;
+  private final Ticker ticker;
+  private final LeaderWatcher leaders;
+  private final long requestTimeoutMillis;
+  private final Map<String, ResourceLimiter> limiters = new ConcurrentHashMap<>();
+  /** Returns not yet acknowledged by a leader, per resource; fetcher thread only. */
+  private final Map<String, List<LeaseBuffer.Returned>> unacked = new HashMap<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile String endpointHint = "";
+
+  private ManagedChannel channel;
+  private String channelEndpoint = "";
+  private long rttNanos = TimeUnit.MILLISECONDS.toNanos(2);
+  private long backoffNanos;
+
+  LeaseFetcher(String clientId, Ticker ticker, LeaderWatcher leaders, long requestTimeoutMillis) {
+    this.clientId = clientId;
+    this.ticker = ticker;
+    this.leaders = leaders;
+    this.requestTimeoutMillis = requestTimeoutMillis;
+    this.thread = new Thread(this, "leasehold-fetcher-" + clientId);
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void register(ResourceLimiter limiter) {
+    limiters.put(limiter.resource(), limiter);
+    wake();
+  }
+
+  void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  @Override
+  public void run() {
+    while (running) {
+      try {
+        LeaseRequest request = nextRequest(ticker.read(), false);
+        if (request == null) {
+          LockSupport.parkNanos(this, TICK_NANOS);
+        } else if (!exchange(request)) {
+          LockSupport.parkNanos(this, backoffNanos);
+        }
+      } catch (RuntimeException e) {
+        log.warn("lease fetcher error; retrying", e);
+        LockSupport.parkNanos(this, MAX_BACKOFF_NANOS);
+      }
+    }
+  }
+
+  /** Builds the request for every resource that wants a lease or has leases to return. */
+  private LeaseRequest nextRequest(long now, boolean closing) {
+    long lead = 2 * rttNanos + 2 * TICK_NANOS;
+    LeaseRequest.Builder request = LeaseRequest.newBuilder().setClientId(clientId);
+    for (ResourceLimiter limiter : limiters.values()) {
+      LeaseBuffer buffer = limiter.buffer();
+      List<LeaseBuffer.Returned> returns =
+          unacked.computeIfAbsent(limiter.resource(), r -> new ArrayList<>());
+      buffer.collectReturns(now, closing, returns);
+      long wanted = closing ? 0 : buffer.demand(now, lead);
+      if (wanted == 0 && returns.isEmpty()) {
+        continue;
+      }
+      ResourceRequest.Builder r = ResourceRequest.newBuilder().setResource(limiter.resource())
+          .setWanted(wanted).setMinPermits(Math.min(buffer.minPermits(), buffer.maxAcquire()));
+      for (LeaseBuffer.Returned ret : returns) {
+        r.addReturns(LeaseReturn.newBuilder().setLeaseId(ret.leaseId()).setUsed(ret.used()));
+      }
+      request.addResources(r);
+    }
+    return request.getResourcesCount() == 0 ? null : request.build();
+  }
+
+  /** Sends one request and applies the answer; false when it should be retried after backoff. */
+  private boolean exchange(LeaseRequest request) {
+    long sentAt = ticker.read();
+    LeaseResponse response;
+    try {
+      response = call(request);
+    } catch (StatusRuntimeException e) {
+      backOff(e.getStatus());
+      return false;
+    }
+    if (response == null) {
+      backOff(Status.UNAVAILABLE.withDescription("no allocator leader is registered"));
+      return false;
+    }
+    if (response.hasNotLeader()) {
+      endpointHint = response.getNotLeader().getLeaderEndpoint();
+      backOff(Status.UNAVAILABLE.withDescription("asked a replica that does not lead"));
+      return false;
+    }
+    long now = ticker.read();
+    rttNanos = (rttNanos * 7 + (now - sentAt)) / 8;
+    backoffNanos = 0;
+    for (ResourceRequest r : request.getResourcesList()) {
+      unacked.get(r.getResource()).clear();
+    }
+    for (ResourceGrant grant : response.getGrantsList()) {
+      apply(grant, sentAt, now);
+    }
+    return true;
+  }
+
+  private void apply(ResourceGrant grant, long sentAt, long now) {
+    ResourceLimiter limiter = limiters.get(grant.getResource());
+    if (limiter == null) {
+      return;
+    }
+    LeaseBuffer buffer = limiter.buffer();
+    buffer.maxAcquire(tightest(grant.getLimitsList()));
+    if (grant.hasLease()) {
+      long ttl = TimeUnit.MILLISECONDS.toNanos(grant.getLease().getTtlMs());
+      // The deadline runs from when the request was sent: never later than the allocator's end.
+      buffer.install(new HeldLease(grant.getLease().getLeaseId(), grant.getLease().getPermits(),
+          sentAt + ttl), ttl);
+      buffer.retryNotBefore(now);
+      limiter.leaseArrived();
+    } else if (grant.getRetryAfterMs() > 0) {
+      buffer.retryNotBefore(now + TimeUnit.MILLISECONDS.toNanos(grant.getRetryAfterMs()));
+      limiter.leaseArrived();
+    }
+  }
+
+  static long tightest(List<Limit> limits) {
+    long min = Long.MAX_VALUE;
+    for (Limit l : limits) {
+      min = Math.min(min, l.getPermits());
+    }
+    return min;
+  }
+
+  private void backOff(Status status) {
+    backoffNanos = backoffNanos == 0
+        ? TimeUnit.MILLISECONDS.toNanos(20) : Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+    if (backoffNanos >= MAX_BACKOFF_NANOS) {
+      log.warn("allocator unreachable ({}); leases cannot be renewed until it answers", status);
+    } else {
+      log.debug("lease request failed: {}", status);
+    }
+  }
+
+  /**
+   * Sends {@code request} to the leader; null when no leader is known.
+   *
+   * @throws StatusRuntimeException as gRPC reports it
+   */
+  LeaseResponse call(LeaseRequest request) {
+    ManagedChannel ch = channel();
+    if (ch == null) {
+      return null;
+    }
+    return LeaseServiceGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+        .lease(request);
+  }
+
+  /** The channel to the current leader, replaced when the leader moves. */
+  private synchronized ManagedChannel channel() {
+    String hint = endpointHint;
+    String endpoint = hint.isEmpty() ? leaders.leader().getEndpoint() : hint;
+    if (endpoint.isEmpty()) {
+      return null;
+    }
+    if (!endpoint.equals(channelEndpoint)) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+      log.info("following allocator leader at {}", endpoint);
+      channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
+      channelEndpoint = endpoint;
+    }
+    return channel;
+  }
+
+  /** Leader changed: try it at once. */
+  void leaderChanged() {
+    endpointHint = "";
+    wake();
+  }
+
+  /** Stops the thread, then returns every held lease to the leader (best effort). */
+  void close() {
+    running = false;
+    wake();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (ResourceLimiter limiter : limiters.values()) {
+      limiter.close();
+    }
+    LeaseRequest last = nextRequest(ticker.read(), true);
+    if (last != null) {
+      try {
+        call(last);
+      } catch (StatusRuntimeException e) {
+        log.debug("could not return leases on close: {}", e.getStatus());
+      }
+    }
+    synchronized (this) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.leasehold.client;
+
+import java.time.Duration;
+
+/** The {@link QuotaLimiter} of one resource: a {@link LeaseBuffer} plus waiting for leases. */
+final class ResourceLimiter implements QuotaLimiter {
+  /** Waiters re-check at least this often, so a missed wake-up costs little. */
+  private static final long MAX_PARK_NANOS = 10_000_000;
+
+  private final String resource;
+  private final LeaseBuffer buffer;
+  private final Ticker ticker;
+  private final Runnable wakeFetcher;
+  private final Object arrivals = new Object();
+  private volatile boolean closed;
+
+  ResourceLimiter(String resource, LeaseBuffer buffer, Ticker ticker, Runnable wakeFetcher) {
+    this.resource = resource;
+    this.buffer = buffer;
+    this.ticker = ticker;
+    this.wakeFetcher = wakeFetcher;
+  }
+
+  LeaseBuffer buffer() {
+    return buffer;
+  }
+
+  @Override
+  public String resource() {
+    return resource;
+  }
+
+  @Override
+  public boolean tryAcquire() {
+    return tryAcquire(1);
+  }
+
+  @Override
+  public boolean tryAcquire(int permits) {
+    checkPermits(permits);
+    if (buffer.tryAcquire(permits)) {
+      return true;
+    }
+    wakeFetcher.run();
+    return false;
+  }
+
+  @Override
+  public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    checkPermits(permits);
+    if (buffer.tryAcquire(permits)) {
+      return true;
+    }
+    long deadline = ticker.read() + Math.max(0, timeout.toNanos());
+    return await(permits, deadline, true);
+  }
+
+  @Override
+  public void acquire() throws InterruptedException {
+    acquire(1);
+  }
+
+  @Override
+  public void acquire(int permits) throws InterruptedException {
+    checkPermits(permits);
+    if (!buffer.tryAcquire(permits)) {
+      await(permits, 0, false);
+    }
+  }
+
+  private boolean await(int permits, long deadline, boolean timed) throws InterruptedException {
+    while (true) {
+      checkOpen();
+      wakeFetcher.run();
+      long now = ticker.read();
+      if (timed) {
+        if (now - deadline >= 0) {
+          return false;
+        }
+        // The allocator said nothing can be granted before retryNotBefore: fail fast.
+        if (buffer.retryNotBefore() - deadline > 0 && !buffer.canServe(permits)) {
+          return false;
+        }
+      }
+      long park = timed ? Math.min(MAX_PARK_NANOS, deadline - now) : MAX_PARK_NANOS;
+      synchronized (arrivals) {
+        arrivals.wait(Math.max(1, park / 1_000_000));
+      }
+      if (buffer.tryAcquire(permits)) {
+        return true;
+      }
+    }
+  }
+
+  /** Wakes waiters: a lease arrived, or the client is closing. */
+  void leaseArrived() {
+    synchronized (arrivals) {
+      arrivals.notifyAll();
+    }
+  }
+
+  void close() {
+    closed = true;
+    buffer.close();
+    leaseArrived();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the LeaseholdClient of limiter '" + resource
+          + "' is closed; create a new client to acquire again");
+    }
+  }
+
+  private void checkPermits(int permits) {
+    if (permits <= 0) {
+      throw new IllegalArgumentException("permits must be > 0, got " + permits);
+    }
+    if (permits > buffer.maxAcquire()) {
+      throw new IllegalArgumentException("permits (" + permits + ") exceed the tightest limit of '"
+          + resource + "' (" + buffer.maxAcquire() + "); no lease can ever hold them: split the"
+          + " request or raise the limit on the allocator");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "QuotaLimiter[" + resource + "]";
+  }
+}
