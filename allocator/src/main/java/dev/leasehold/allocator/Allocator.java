@@ -58,6 +58,11 @@ public final class Allocator implements AutoCloseable {
     return server.isLeader();
   }
 
+  /** The ZooKeeper connection; for tests that expire its session. */
+  org.apache.curator.framework.CuratorFramework zookeeper() {
+    return server.zookeeper();
+  }
+
   /** The {@code host:port} this replica serves on and publishes when it leads; after start. */
   public String endpoint() {
     return server.endpoint();

@@ -293,6 +293,11 @@ final class AllocatorServer {
 
   // ---------------------------------------------------------------- accessors and close
 
+  /** The ZooKeeper connection; for tests that expire its session. */
+  CuratorFramework zookeeper() {
+    return zk;
+  }
+
   boolean isLeader() {
     return term != null;
   }

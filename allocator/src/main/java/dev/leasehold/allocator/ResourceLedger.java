@@ -20,7 +20,11 @@ import java.util.concurrent.TimeUnit;
  * method synchronizes on the ledger.
  */
 final class ResourceLedger {
-  private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * Added to every lease's end: an allowance for the time between an acquire and the arrival
+   * of the call it admits at the provider, whose clock is the one that counts.
+   */
+  private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final ResourceConfig config;
   private final long epoch;
