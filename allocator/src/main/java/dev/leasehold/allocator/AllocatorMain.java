@@ -137,9 +137,6 @@ final class AllocatorMain {
       running.close();
       return 1;
     }
-    logger.info("allocator serving on {} (namespace {}, resources {})",
-        running.allocator.endpoint(), options.namespace(), options.resources().stream()
-            .map(ResourceConfig::name).collect(Collectors.joining(", ")));
     try {
       new CountDownLatch(1).await(); // until the hook halts the JVM
     } catch (InterruptedException e) {
