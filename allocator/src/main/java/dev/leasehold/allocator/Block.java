@@ -84,16 +84,19 @@ final class Block {
   GrantedLease grant(String leaseId, String clientId, long permits, long now, long end) {
     available -= permits;
     lastGrantAt = now;
-    GrantedLease lease = new GrantedLease(leaseId, clientId, permits, end, this);
+    GrantedLease lease = new GrantedLease(leaseId, clientId, permits, now, end, this);
     outstanding.put(leaseId, lease);
     return lease;
   }
 
-  /** A lease came back: its unused permits may be granted again while the block is open. */
-  void returned(GrantedLease lease, long used, long now) {
+  /**
+   * A lease came back, its last permit spent no later than {@code end}: its unused permits may
+   * be granted again while the block is open.
+   */
+  void returned(GrantedLease lease, long used, long end) {
     outstanding.remove(lease.id());
     spent += used;
-    lastEnd = Math.max(lastEnd, Math.min(now, lease.end()));
+    lastEnd = Math.max(lastEnd, end);
     available += lease.permits() - used;
   }
 

@@ -77,7 +77,7 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       ResourceLedger ledger = current.ledgers.get(r.getResource());
       long now = ticker.read();
       for (LeaseReturn ret : r.getReturnsList()) {
-        ledger.returnLease(ret.getLeaseId(), ret.getUsed(), now);
+        ledger.returnLease(ret.getLeaseId(), ret.getUsed(), ret.getClosedAgoMs(), now);
       }
       Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(), now);
       ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(r.getResource())
@@ -86,6 +86,9 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
         g.addLimits(dev.leasehold.proto.v1.Limit.newBuilder().setPermits(limit.permits())
             .setWindowMs(limit.window().toMillis()));
       }
+      ledger.config().fallback().localLimit().ifPresent(l -> g.setFallbackLimit(
+          dev.leasehold.proto.v1.Limit.newBuilder().setPermits(l.permits())
+              .setWindowMs(l.window().toMillis())));
       if (grant.lease() != null) {
         g.setLease(Lease.newBuilder().setLeaseId(grant.lease().id()).setResource(r.getResource())
             .setPermits(grant.lease().permits()).setTtlMs(grant.ttlMillis())
@@ -142,6 +145,10 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       }
       if (ret.getUsed() < 0) {
         return field + ".returns[" + j + "].used must be >= 0, got " + ret.getUsed();
+      }
+      if (ret.getClosedAgoMs() < 0) {
+        return field + ".returns[" + j + "].closed_ago_ms must be >= 0, got "
+            + ret.getClosedAgoMs();
       }
     }
     return null;

@@ -4,10 +4,13 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSortedMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +30,9 @@ public final class ResourceConfig {
   private final long maxLeasePermits;
   private final Duration leaseTtl;
   private final long blockPermits;
+  private final AllocationPolicy policy;
+  private final ImmutableSortedMap<String, Double> weights;
+  private final Fallback fallback;
 
   private ResourceConfig(Builder b) {
     this.name = b.name;
@@ -37,6 +43,12 @@ public final class ResourceConfig {
     this.minLeasePermits = b.minLeasePermits > 0 ? b.minLeasePermits : 1;
     this.leaseTtl = b.leaseTtl != null ? b.leaseTtl : defaultTtl(shortest);
     this.blockPermits = b.blockPermits > 0 ? b.blockPermits : maxLeasePermits;
+    this.policy = b.policy;
+    this.weights = ImmutableSortedMap.copyOf(b.weights);
+    this.fallback = b.fallback;
+    checkArgument(weights.isEmpty() || policy == AllocationPolicy.WEIGHTED,
+        "resource '%s': weights are given but the policy is %s; use policy weighted",
+        name, policy.configName());
     checkArgument(minLeasePermits <= maxLeasePermits,
         "resource '%s': minLeasePermits (%s) must not exceed maxLeasePermits (%s)",
         name, minLeasePermits, maxLeasePermits);
@@ -86,6 +98,30 @@ public final class ResourceConfig {
     return blockPermits;
   }
 
+  public AllocationPolicy policy() {
+    return policy;
+  }
+
+  /** Client-id prefix to weight, for {@link AllocationPolicy#WEIGHTED}. */
+  public Map<String, Double> weights() {
+    return weights;
+  }
+
+  /** A client's weight: that of the longest configured prefix of its id, else 1. */
+  double weightOf(String clientId) {
+    for (Map.Entry<String, Double> e : weights.descendingMap().entrySet()) {
+      if (clientId.startsWith(e.getKey())) {
+        return e.getValue();
+      }
+    }
+    return 1;
+  }
+
+  /** What clients do while no allocator answers; {@link Fallback#failClosed()} by default. */
+  public Fallback fallback() {
+    return fallback;
+  }
+
   /** The largest number of permits one acquire may ask for: the tightest limit's permits. */
   public long maxAcquirePermits() {
     return limits.stream().mapToLong(Limit::permits).min().orElseThrow();
@@ -94,7 +130,8 @@ public final class ResourceConfig {
   @Override
   public String toString() {
     return name + limits + " lease " + minLeasePermits + ".." + maxLeasePermits + " for "
-        + Durations.format(leaseTtl) + ", block " + blockPermits;
+        + Durations.format(leaseTtl) + ", block " + blockPermits + ", " + policy.configName()
+        + (weights.isEmpty() ? "" : " " + weights) + ", fallback " + fallback;
   }
 
   /** Builds a {@link ResourceConfig}. Not thread-safe. */
@@ -105,6 +142,9 @@ public final class ResourceConfig {
     private long maxLeasePermits;
     private Duration leaseTtl;
     private long blockPermits;
+    private AllocationPolicy policy = AllocationPolicy.FAIR_SHARE;
+    private final Map<String, Double> weights = new TreeMap<>();
+    private Fallback fallback = Fallback.failClosed();
 
     private Builder(String name) {
       requireNonNull(name, "name");
@@ -143,6 +183,31 @@ public final class ResourceConfig {
     public Builder blockPermits(long permits) {
       checkArgument(permits > 0, "resource '%s': blockPermits must be > 0, got %s", name, permits);
       this.blockPermits = permits;
+      return this;
+    }
+
+    /** How the quota is divided when demand exceeds it; default fair share. */
+    public Builder policy(AllocationPolicy policy) {
+      this.policy = requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Gives clients whose id starts with {@code clientIdPrefix} a weight, for
+     * {@link AllocationPolicy#WEIGHTED}; the longest matching prefix wins, the default is 1.
+     */
+    public Builder weight(String clientIdPrefix, double weight) {
+      requireNonNull(clientIdPrefix, "clientIdPrefix");
+      checkArgument(weight > 0 && weight < 1e6,
+          "resource '%s': weight of '%s' must be > 0 and < 1e6, got %s", name, clientIdPrefix,
+          weight);
+      weights.put(clientIdPrefix, weight);
+      return this;
+    }
+
+    /** What clients do while no allocator answers. */
+    public Builder fallback(Fallback fallback) {
+      this.fallback = requireNonNull(fallback, "fallback");
       return this;
     }
 

@@ -156,13 +156,26 @@ final class ResourceLedger {
    * earlier leader, or already ended) are ignored: they are charged in full until their end.
    */
   synchronized void returnLease(String leaseId, long used, long now) {
+    returnLease(leaseId, used, 0, now);
+  }
+
+  /**
+   * As {@link #returnLease(String, long, long)}, for a lease the client closed
+   * {@code closedAgoMillis} (on its clock) before it sent the return: its permits stop counting
+   * from then, stretched for drift, rather than from the return's arrival.
+   */
+  synchronized void returnLease(String leaseId, long used, long closedAgoMillis, long now) {
     GrantedLease lease = leases.remove(leaseId);
     if (lease == null) {
       return;
     }
     byEnd.remove(lease);
-    fairShare.released(lease.clientId(), lease.permits());
-    lease.block().returned(lease, Math.min(used, lease.permits()), now);
+    long spent = Math.min(used, lease.permits());
+    fairShare.released(lease.clientId(), lease.permits(), spent);
+    long ago = (long) (TimeUnit.MILLISECONDS.toNanos(closedAgoMillis) * (2 - stretch));
+    // Never before the grant, whatever the client claims.
+    long closedAt = Math.max(lease.grantedAt(), now - ago);
+    lease.block().returned(lease, spent, Math.min(lease.end(), closedAt + MARGIN_NANOS));
   }
 
   // ---------------------------------------------------------------- upkeep
@@ -172,7 +185,7 @@ final class ResourceLedger {
     for (GrantedLease l = byEnd.peek(); l != null && l.end() <= now; l = byEnd.peek()) {
       byEnd.poll();
       leases.remove(l.id());
-      fairShare.released(l.clientId(), l.permits());
+      fairShare.released(l.clientId(), l.permits(), l.permits());
       l.block().expired(l);
     }
     for (Iterator<Block> it = blocks.iterator(); it.hasNext(); ) {

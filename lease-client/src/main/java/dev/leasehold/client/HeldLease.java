@@ -31,13 +31,16 @@ final class HeldLease {
   private volatile long remaining;
   /** What the fetcher saw last, to measure the spend rate; fetcher thread only. */
   long remainingSeen;
+  /** When the fetcher last saw {@code remaining} change; fetcher thread only. */
+  long lastChangeSeen;
 
-  HeldLease(String id, long permits, long deadline) {
+  HeldLease(String id, long permits, long deadline, long receivedAt) {
     this.id = id;
     this.permits = permits;
     this.deadline = deadline;
     this.remaining = permits;
     this.remainingSeen = permits;
+    this.lastChangeSeen = receivedAt;
   }
 
   boolean trySpend(int n, Ticker ticker) {
@@ -53,6 +56,14 @@ final class HeldLease {
     }
     REMAINING.getAndAdd(this, (long) n);
     return false;
+  }
+
+  /**
+   * Gives back permits a caller acquired but did not use. After the lease was closed this does
+   * nothing: its return already counted them as spent, which errs on the safe side.
+   */
+  void refund(int n) {
+    REMAINING.getAndAdd(this, (long) n);
   }
 
   long remaining() {

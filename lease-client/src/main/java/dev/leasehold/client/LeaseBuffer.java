@@ -1,5 +1,6 @@
 package dev.leasehold.client;
 
+import com.google.common.util.concurrent.RateLimiter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -8,17 +9,20 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The leases one process holds for one resource, and the demand it reports: the sans-I/O core
- * of the client. Workers spend through {@link #tryAcquire}; the fetcher installs leases,
+ * of the client. Workers spend through {@link #tryAcquireLease}; the fetcher installs leases,
  * collects returns and asks {@link #demand} what to request, all with times from the injected
  * {@link Ticker}.
  *
  * <p>Thread-safe. The spend path reads one volatile field and does one compare-and-set; only
- * when the current lease cannot serve does it take the lock to switch to another held lease.
+ * when the current lease cannot serve does it take the lock to switch to another held lease (or,
+ * while the allocator is unreachable and a fallback is configured, to the local limiter).
  */
 final class LeaseBuffer {
   /** Never hold more leases than this: one being spent, one prefetched, stragglers. */
   private static final int MAX_HELD = 4;
   private static final double RATE_SMOOTHING = 0.3;
+  /** Marks a permit granted by the local fallback: nothing to refund it to. */
+  static final HeldLease FALLBACK = new HeldLease("fallback", 0, 0, 0);
 
   private final Ticker ticker;
   private volatile HeldLease current;
@@ -28,16 +32,26 @@ final class LeaseBuffer {
   private volatile long maxAcquire = Long.MAX_VALUE;
   private volatile long retryNotBefore;
   private volatile boolean closed;
+  private volatile RateLimiter fallback;
+  /** Permits per second of the configured local-share fallback; 0 means fail closed. */
+  private volatile double fallbackRate;
+  private final LongAdder fallbackAcquired = new LongAdder();
 
-  // Fetcher-side demand estimate.
+  // Fetcher side: the demand estimate and counters.
   private long lastDemandAt;
   private long missesSeen;
   private double ratePerSecond;
   private long lastTtlNanos = TimeUnit.SECONDS.toNanos(1);
+  private long spentSinceDemand;
+  private volatile long spentTotal;
+  private volatile long leasesReceived;
+  private volatile long roundTrips;
+  private long lastActivity;
 
   LeaseBuffer(Ticker ticker) {
     this.ticker = ticker;
     this.lastDemandAt = ticker.read();
+    this.lastActivity = lastDemandAt;
   }
 
   // ---------------------------------------------------------------- spend path
@@ -47,26 +61,40 @@ final class LeaseBuffer {
     if (lease != null && lease.trySpend(permits, ticker)) {
       return true;
     }
+    return trySwitch(permits) != null;
+  }
+
+  /** As {@link #tryAcquire}, returning the lease spent from ({@link #FALLBACK}) or null. */
+  HeldLease tryAcquireLease(int permits) {
+    HeldLease lease = current;
+    if (lease != null && lease.trySpend(permits, ticker)) {
+      return lease;
+    }
     return trySwitch(permits);
   }
 
-  private boolean trySwitch(int permits) {
+  private HeldLease trySwitch(int permits) {
     synchronized (this) {
       long now = ticker.read();
       for (HeldLease h : held) {
         if (h != current && h.canServe(permits, now)) {
           current = h;
           if (h.trySpend(permits, ticker)) {
-            return true;
+            return h;
           }
         }
       }
+    }
+    RateLimiter local = fallback;
+    if (local != null && local.tryAcquire(permits)) {
+      fallbackAcquired.add(permits);
+      return FALLBACK;
     }
     misses.increment();
     if (permits > largestMiss) {
       largestMiss = permits;
     }
-    return false;
+    return null;
   }
 
   /** Whether a held lease could serve {@code permits} now. */
@@ -84,12 +112,14 @@ final class LeaseBuffer {
 
   // ---------------------------------------------------------------- fetcher side
 
-  /** A lease arrived; it is spendable until {@code deadline}, a ticker reading. */
+  /** A lease arrived, spendable until its deadline (a ticker reading). */
   synchronized void install(HeldLease lease, long ttlNanos) {
     if (closed) {
       return;
     }
     held.add(lease);
+    leasesReceived++;
+    lastActivity = lease.lastChangeSeen;
     lastTtlNanos = ttlNanos;
     if (lease.permits >= largestMiss) {
       largestMiss = 0;
@@ -101,18 +131,24 @@ final class LeaseBuffer {
   }
 
   /**
-   * Closes the leases that are spent out or past their deadline (all of them when
-   * {@code all}), and adds their returns to {@code out}.
+   * Closes the leases that are spent out or past their deadline, or all of them when none was
+   * spent from for half a lease lifetime or when {@code all}, and adds their returns to
+   * {@code out}. Returning an
+   * idle lease early lets its unused permits flow to other clients, and its spent ones age out
+   * of the window from now rather than from its deadline.
    */
   synchronized void collectReturns(long now, boolean all, List<Returned> out) {
+    observe(now);
+    boolean idle = now - lastActivity >= lastTtlNanos / 2 && largestMiss == 0;
     for (Iterator<HeldLease> it = held.iterator(); it.hasNext(); ) {
       HeldLease h = it.next();
-      if (all || h.expired(now) || h.remaining() == 0) {
+      if (all || idle || h.expired(now) || h.remaining() == 0) {
         long used = h.close();
-        ratedSpend(h.remainingSeen - (h.permits - used));
-        h.remainingSeen = 0;
+        // Every spend that succeeded did its compare-and-set before the close: none later.
+        long closedAt = ticker.read();
+        record(h.remainingSeen - (h.permits - used));
         it.remove();
-        out.add(new Returned(h.id, used));
+        out.add(new Returned(h.id, used, closedAt));
         if (h == current) {
           current = null;
         }
@@ -123,14 +159,31 @@ final class LeaseBuffer {
     }
   }
 
-  /** A lease to hand back, and the permits of it that were spent. */
-  record Returned(String leaseId, long used) {}
-
-  private long spentSinceDemand;
-
-  private void ratedSpend(long permits) {
-    spentSinceDemand += Math.max(0, permits);
+  /** Measures what was spent from each held lease since the last look. */
+  private void observe(long now) {
+    for (HeldLease h : held) {
+      long r = h.remaining();
+      if (r != h.remainingSeen) {
+        record(h.remainingSeen - r);
+        h.remainingSeen = r;
+        h.lastChangeSeen = now;
+        lastActivity = now;
+      }
+    }
   }
+
+  private void record(long spent) {
+    if (spent > 0) {
+      spentSinceDemand += spent;
+      spentTotal += spent;
+    }
+  }
+
+  /**
+   * A lease to hand back, the permits of it that were spent, and when it was closed (a ticker
+   * reading: no permit of it was spent after).
+   */
+  record Returned(String leaseId, long used, long closedAt) {}
 
   /**
    * What to ask for now: 0 when the held leases will last until the next lease could arrive,
@@ -142,8 +195,6 @@ final class LeaseBuffer {
   synchronized long demand(long now, long leadNanos) {
     long usable = 0;
     for (HeldLease h : held) {
-      ratedSpend(h.remainingSeen - h.remaining());
-      h.remainingSeen = h.remaining();
       if (h.deadline - now > leadNanos) {
         usable += h.remaining();
       }
@@ -192,14 +243,44 @@ final class LeaseBuffer {
     return maxAcquire;
   }
 
-  boolean hasLeases() {
-    synchronized (this) {
-      return !held.isEmpty();
+  /** A request carrying this resource was answered. */
+  synchronized void roundTrip() {
+    roundTrips++;
+  }
+
+  /** The allocator's fallback setting for this resource: a local rate, or 0 to fail closed. */
+  void fallbackRate(double permitsPerSecond) {
+    fallbackRate = permitsPerSecond;
+  }
+
+  /**
+   * Starts limiting locally at the configured fallback rate while no allocator answers; returns
+   * false if the resource fails closed or the fallback was already on.
+   */
+  boolean startFallback() {
+    double rate = fallbackRate;
+    if (fallback != null || rate <= 0 || closed) {
+      return false;
     }
+    fallback = RateLimiter.create(rate);
+    return true;
+  }
+
+  /** Back to leases only; returns false if no fallback was on. */
+  boolean stopFallback() {
+    boolean was = fallback != null;
+    fallback = null;
+    return was;
+  }
+
+  LimiterStats stats(String resource) {
+    return new LimiterStats(resource, spentTotal + fallbackAcquired.sum(), misses.sum(),
+        roundTrips, leasesReceived, fallback != null);
   }
 
   /** No more leases: the client is closing. */
   synchronized void close() {
     closed = true;
+    fallback = null;
   }
 }

@@ -46,12 +46,17 @@ final class LeaseFetcher implements Runnable {
   private String channelEndpoint = "";
   private long rttNanos = TimeUnit.MILLISECONDS.toNanos(2);
   private long backoffNanos;
+  private final long fallbackAfterNanos;
+  private long lastAnswerAt;
 
-  LeaseFetcher(String clientId, Ticker ticker, LeaderWatcher leaders, long requestTimeoutMillis) {
+  LeaseFetcher(String clientId, Ticker ticker, LeaderWatcher leaders, long requestTimeoutMillis,
+      long fallbackAfterMillis) {
     this.clientId = clientId;
     this.ticker = ticker;
     this.leaders = leaders;
     this.requestTimeoutMillis = requestTimeoutMillis;
+    this.fallbackAfterNanos = TimeUnit.MILLISECONDS.toNanos(fallbackAfterMillis);
+    this.lastAnswerAt = ticker.read();
     this.thread = new Thread(this, "leasehold-fetcher-" + clientId);
     thread.setDaemon(true);
   }
@@ -102,7 +107,10 @@ final class LeaseFetcher implements Runnable {
       ResourceRequest.Builder r = ResourceRequest.newBuilder().setResource(limiter.resource())
           .setWanted(wanted).setMinPermits(Math.min(buffer.minPermits(), buffer.maxAcquire()));
       for (LeaseBuffer.Returned ret : returns) {
-        r.addReturns(LeaseReturn.newBuilder().setLeaseId(ret.leaseId()).setUsed(ret.used()));
+        // Rounded down: a shorter "ago" means a later end, the safe side.
+        long agoMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(now - ret.closedAt()));
+        r.addReturns(LeaseReturn.newBuilder().setLeaseId(ret.leaseId()).setUsed(ret.used())
+            .setClosedAgoMs(agoMillis));
       }
       request.addResources(r);
     }
@@ -116,23 +124,27 @@ final class LeaseFetcher implements Runnable {
     try {
       response = call(request);
     } catch (StatusRuntimeException e) {
-      backOff(e.getStatus());
-      return false;
+      return failed(e.getStatus(), sentAt);
     }
     if (response == null) {
-      backOff(Status.UNAVAILABLE.withDescription("no allocator leader is registered"));
-      return false;
+      return failed(Status.UNAVAILABLE.withDescription("no allocator leader is registered"), sentAt);
     }
     if (response.hasNotLeader()) {
       endpointHint = response.getNotLeader().getLeaderEndpoint();
-      backOff(Status.UNAVAILABLE.withDescription("asked a replica that does not lead"));
-      return false;
+      return failed(Status.UNAVAILABLE.withDescription("asked a replica that does not lead"),
+          sentAt);
     }
     long now = ticker.read();
+    lastAnswerAt = now;
+    leaveFallback();
     rttNanos = (rttNanos * 7 + (now - sentAt)) / 8;
     backoffNanos = 0;
     for (ResourceRequest r : request.getResourcesList()) {
       unacked.get(r.getResource()).clear();
+      ResourceLimiter limiter = limiters.get(r.getResource());
+      if (limiter != null) {
+        limiter.buffer().roundTrip();
+      }
     }
     for (ResourceGrant grant : response.getGrantsList()) {
       apply(grant, sentAt, now);
@@ -147,11 +159,14 @@ final class LeaseFetcher implements Runnable {
     }
     LeaseBuffer buffer = limiter.buffer();
     buffer.maxAcquire(tightest(grant.getLimitsList()));
+    buffer.fallbackRate(grant.hasFallbackLimit()
+        ? grant.getFallbackLimit().getPermits() * 1000.0 / grant.getFallbackLimit().getWindowMs()
+        : 0);
     if (grant.hasLease()) {
       long ttl = TimeUnit.MILLISECONDS.toNanos(grant.getLease().getTtlMs());
       // The deadline runs from when the request was sent: never later than the allocator's end.
       buffer.install(new HeldLease(grant.getLease().getLeaseId(), grant.getLease().getPermits(),
-          sentAt + ttl), ttl);
+          sentAt + ttl, now), ttl);
       buffer.retryNotBefore(now);
       limiter.leaseArrived();
     } else if (grant.getRetryAfterMs() > 0) {
@@ -166,6 +181,34 @@ final class LeaseFetcher implements Runnable {
       min = Math.min(min, l.getPermits());
     }
     return min;
+  }
+
+  /** A request went unanswered: back off, and fall back once the allocator is gone too long. */
+  private boolean failed(Status status, long sentAt) {
+    backOff(status);
+    if (sentAt - lastAnswerAt >= fallbackAfterNanos) {
+      enterFallback(status);
+    }
+    return false;
+  }
+
+  private void enterFallback(Status status) {
+    for (ResourceLimiter limiter : limiters.values()) {
+      if (limiter.buffer().startFallback()) {
+        log.warn("no allocator answered for {} ms ({}); resource '{}' is limited locally to its"
+                + " fallback rate: the fleet-wide guarantee is SUSPENDED until an allocator answers",
+            TimeUnit.NANOSECONDS.toMillis(fallbackAfterNanos), status, limiter.resource());
+        limiter.leaseArrived();
+      }
+    }
+  }
+
+  private void leaveFallback() {
+    for (ResourceLimiter limiter : limiters.values()) {
+      if (limiter.buffer().stopFallback()) {
+        log.info("allocator answers again; resource '{}' is back on leases", limiter.resource());
+      }
+    }
   }
 
   private void backOff(Status status) {

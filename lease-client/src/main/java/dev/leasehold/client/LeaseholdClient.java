@@ -51,7 +51,8 @@ public final class LeaseholdClient implements AutoCloseable {
         self[0].leaderChanged();
       }
     });
-    this.fetcher = new LeaseFetcher(b.clientId, b.ticker, leaders, b.requestTimeout.toMillis());
+    this.fetcher = new LeaseFetcher(b.clientId, b.ticker, leaders, b.requestTimeout.toMillis(),
+        b.fallbackAfter.toMillis());
     self[0] = fetcher;
     fetcher.start();
   }
@@ -180,6 +181,7 @@ public final class LeaseholdClient implements AutoCloseable {
     private String clientId = defaultClientId();
     private Duration connectionTimeout = Duration.ofSeconds(10);
     private Duration requestTimeout = Duration.ofSeconds(2);
+    private Duration fallbackAfter = Duration.ofSeconds(5);
     private Ticker ticker = Ticker.system();
 
     private Builder() {}
@@ -225,6 +227,17 @@ public final class LeaseholdClient implements AutoCloseable {
     public Builder requestTimeout(Duration timeout) {
       checkArgument(!timeout.isNegative() && !timeout.isZero(), "requestTimeout must be > 0");
       this.requestTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long no allocator may answer before resources configured with a {@code local-share}
+     * fallback are limited locally; default 5 s. Resources that fail closed (the default) are
+     * not affected.
+     */
+    public Builder fallbackAfter(Duration after) {
+      checkArgument(!after.isNegative(), "fallbackAfter must be >= 0");
+      this.fallbackAfter = after;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.leasehold.client;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -52,6 +53,34 @@ public interface QuotaLimiter {
    * @throws IllegalStateException if the client was closed
    */
   void acquire(int permits) throws InterruptedException;
+
+  /**
+   * Acquires {@code permits} whose unused part can be refunded after the call (see
+   * {@link Permit}), waiting as long as it takes: for budgets such as tokens, known only after
+   * the call. Limiters other than Leasehold's accept refunds and ignore them.
+   *
+   * @throws IllegalArgumentException if {@code permits <= 0} or above the tightest limit
+   * @throws InterruptedException if interrupted while waiting
+   * @throws IllegalStateException if the client was closed
+   */
+  default Permit acquirePermits(int permits) throws InterruptedException {
+    acquire(permits);
+    return new Permit(permits, null);
+  }
+
+  /**
+   * As {@link #acquirePermits}, waiting at most {@code timeout}; empty when the permits could not
+   * be acquired in time (and at once when the allocator said they cannot be).
+   */
+  default Optional<Permit> tryAcquirePermits(int permits, Duration timeout)
+      throws InterruptedException {
+    return tryAcquire(permits, timeout) ? Optional.of(new Permit(permits, null)) : Optional.empty();
+  }
+
+  /** This limiter's counters, for metrics: acquired, misses, round trips, fallback. */
+  default LimiterStats stats() {
+    return new LimiterStats(resource(), 0, 0, 0, 0, false);
+  }
 
   /**
    * Acquires one permit, then runs {@code action} and returns its result: the rate-limited

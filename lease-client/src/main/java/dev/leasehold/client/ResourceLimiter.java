@@ -1,6 +1,7 @@
 package dev.leasehold.client;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** The {@link QuotaLimiter} of one resource: a {@link LeaseBuffer} plus waiting for leases. */
 final class ResourceLimiter implements QuotaLimiter {
@@ -47,12 +48,7 @@ final class ResourceLimiter implements QuotaLimiter {
 
   @Override
   public boolean tryAcquire(int permits, Duration timeout) throws InterruptedException {
-    checkPermits(permits);
-    if (buffer.tryAcquire(permits)) {
-      return true;
-    }
-    long deadline = ticker.read() + Math.max(0, timeout.toNanos());
-    return await(permits, deadline, true);
+    return acquireLease(permits, timeout) != null;
   }
 
   @Override
@@ -62,32 +58,55 @@ final class ResourceLimiter implements QuotaLimiter {
 
   @Override
   public void acquire(int permits) throws InterruptedException {
-    checkPermits(permits);
-    if (!buffer.tryAcquire(permits)) {
-      await(permits, 0, false);
-    }
+    acquireLease(permits, null);
   }
 
-  private boolean await(int permits, long deadline, boolean timed) throws InterruptedException {
+  @Override
+  public Permit acquirePermits(int permits) throws InterruptedException {
+    return new Permit(permits, acquireLease(permits, null));
+  }
+
+  @Override
+  public Optional<Permit> tryAcquirePermits(int permits, Duration timeout)
+      throws InterruptedException {
+    HeldLease lease = acquireLease(permits, timeout);
+    return lease == null ? Optional.empty() : Optional.of(new Permit(permits, lease));
+  }
+
+  @Override
+  public LimiterStats stats() {
+    return buffer.stats(resource);
+  }
+
+  /** Acquires, waiting up to {@code timeout} (forever when null); the lease spent, or null. */
+  private HeldLease acquireLease(int permits, Duration timeout) throws InterruptedException {
+    checkPermits(permits);
+    HeldLease lease = buffer.tryAcquireLease(permits);
+    if (lease != null) {
+      return lease;
+    }
+    boolean timed = timeout != null;
+    long deadline = timed ? ticker.read() + Math.max(0, timeout.toNanos()) : 0;
     while (true) {
       checkOpen();
       wakeFetcher.run();
       long now = ticker.read();
       if (timed) {
         if (now - deadline >= 0) {
-          return false;
+          return null;
         }
         // The allocator said nothing can be granted before retryNotBefore: fail fast.
         if (buffer.retryNotBefore() - deadline > 0 && !buffer.canServe(permits)) {
-          return false;
+          return null;
         }
       }
       long park = timed ? Math.min(MAX_PARK_NANOS, deadline - now) : MAX_PARK_NANOS;
       synchronized (arrivals) {
         arrivals.wait(Math.max(1, park / 1_000_000));
       }
-      if (buffer.tryAcquire(permits)) {
-        return true;
+      lease = buffer.tryAcquireLease(permits);
+      if (lease != null) {
+        return lease;
       }
     }
   }
