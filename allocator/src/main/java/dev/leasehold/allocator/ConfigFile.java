@@ -31,6 +31,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *     maxLeasePermits: 50
  *     leaseTtl: 5s
  *     blockPermits: 100
+ *     policy: weighted           # fair-share (default), proportional or weighted
+ *     weights: {interactive-: 4, batch-: 1}   # client-id prefix: weight
+ *     fallback: {local-share: 20/1m}          # or fail-closed (default)
  * settings:                      # TEA-style shorthand, rpm and rps only
  *   rate_limiters:
  *     anthropic: {rpm: 60}
@@ -44,7 +47,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 final class ConfigFile {
   private static final List<String> TOP_KEYS = List.of("resources", "settings");
   private static final List<String> RESOURCE_KEYS = List.of(
-      "rpm", "rps", "limits", "minLeasePermits", "maxLeasePermits", "leaseTtl", "blockPermits");
+      "rpm", "rps", "limits", "minLeasePermits", "maxLeasePermits", "leaseTtl", "blockPermits",
+      "policy", "weights", "fallback");
   private static final List<String> SETTINGS_KEYS = List.of("rate_limiters");
   private static final List<String> TEA_KEYS = List.of("rpm", "rps");
   private static final List<String> LIMIT_KEYS = List.of("permits", "window");
@@ -170,7 +174,50 @@ final class ConfigFile {
     if (fields.containsKey("blockPermits")) {
       b.blockPermits(positive(fields.get("blockPermits"), where + ": blockPermits"));
     }
+    if (fields.containsKey("policy")) {
+      b.policy(policy(fields.get("policy"), where + ": policy"));
+    }
+    if (fields.containsKey("weights")) {
+      Map<String, Object> weights = mapping(fields.get("weights"), where + ": weights");
+      for (Map.Entry<String, Object> w : weights.entrySet()) {
+        b.weight(w.getKey(), weight(w.getValue(), where + ": weights." + w.getKey()));
+      }
+    }
+    if (fields.containsKey("fallback")) {
+      b.fallback(fallback(fields.get("fallback"), where + ": fallback"));
+    }
     return b.build();
+  }
+
+  private static AllocationPolicy policy(Object value, String where) {
+    try {
+      return AllocationPolicy.fromConfigName(String.valueOf(value));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double weight(Object value, String where) {
+    if (!(value instanceof Number) || ((Number) value).doubleValue() <= 0) {
+      throw new IllegalArgumentException(where + " must be a number > 0, got " + describe(value));
+    }
+    return ((Number) value).doubleValue();
+  }
+
+  /** {@code fail-closed}, or {@code {local-share: PERMITS/WINDOW}} per client process. */
+  private static Fallback fallback(Object value, String where) {
+    if ("fail-closed".equals(value)) {
+      return Fallback.failClosed();
+    }
+    if (value instanceof Map) {
+      Map<String, Object> fields = mapping(value, where);
+      checkKeys(fields, List.of("local-share"), where);
+      if (fields.containsKey("local-share")) {
+        return Fallback.localShare(limit(fields.get("local-share"), where + ".local-share"));
+      }
+    }
+    throw new IllegalArgumentException(where + " must be fail-closed or {local-share: PERMITS/WINDOW}"
+        + " (a per-process limit, e.g. {local-share: 20/1m}), got " + describe(value));
   }
 
   private static List<Limit> limits(Object value, String where) {

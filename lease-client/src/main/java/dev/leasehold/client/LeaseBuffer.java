@@ -43,6 +43,7 @@ final class LeaseBuffer {
   private double ratePerSecond;
   private long lastTtlNanos = TimeUnit.SECONDS.toNanos(1);
   private long spentSinceDemand;
+  private long missesSinceDemand;
   private volatile long spentTotal;
   private volatile long leasesReceived;
   private volatile long roundTrips;
@@ -201,11 +202,14 @@ final class LeaseBuffer {
     }
     long newMisses = misses.sum() - missesSeen;
     missesSeen += newMisses;
-    double elapsed = Math.max(1, now - lastDemandAt) / 1e9;
-    if (elapsed >= 0.005 || newMisses > 0) {
-      double sample = (spentSinceDemand + newMisses) / elapsed;
+    missesSinceDemand += newMisses;
+    // Rate samples over at least 5 ms: shorter ones are noise, and a zero-length one infinite.
+    double elapsed = (now - lastDemandAt) / 1e9;
+    if (elapsed >= 0.005) {
+      double sample = (spentSinceDemand + missesSinceDemand) / elapsed;
       ratePerSecond += RATE_SMOOTHING * (sample - ratePerSecond);
       spentSinceDemand = 0;
+      missesSinceDemand = 0;
       lastDemandAt = now;
     }
     if (closed || held.size() >= MAX_HELD || now - retryNotBefore < 0) {
