@@ -144,13 +144,19 @@ public final class AllocatorScale {
 
   private static Process startAllocator(String zookeeper, String namespace, int resources)
       throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    File log = new File(System.getProperty("java.io.tmpdir"), "leasehold-" + namespace + ".log");
-    return new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-Xmx2g");
+    // e.g. -Dscale.allocatorJvmArgs=-XX:StartFlightRecording=filename=a.jfr to profile it.
+    String extra = System.getProperty("scale.allocatorJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         AllocatorProcess.class.getName(), "--zookeeper", zookeeper, "--namespace", namespace,
-        "--resources", Integer.toString(resources))
-        .redirectError(log)
-        .start();
+        "--resources", Integer.toString(resources)));
+    File log = new File(System.getProperty("java.io.tmpdir"), "leasehold-" + namespace + ".log");
+    return new ProcessBuilder(command).redirectError(log).start();
   }
 
   private static String readLine(BufferedReader out, String prefix) throws Exception {
@@ -276,5 +282,6 @@ public final class AllocatorScale {
   static {
     // Keep ZooKeeper's and Curator's chatter out of the table.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.dev.leasehold", "warn");
   }
 }

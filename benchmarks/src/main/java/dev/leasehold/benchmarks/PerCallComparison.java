@@ -52,6 +52,7 @@ public final class PerCallComparison {
   static {
     // Keep ZooKeeper's and Curator's chatter out of the table.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.dev.leasehold", "warn");
   }
 
   private final int rate;
