@@ -55,7 +55,7 @@ public final class Demo {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
       Exception first = null;
       while (!stack.isEmpty()) {
         try {
@@ -68,8 +68,10 @@ public final class Demo {
           }
         }
       }
-      if (first != null) {
-        throw first;
+      if (first instanceof RuntimeException e) {
+        throw e;
+      } else if (first != null) {
+        throw new IllegalStateException("could not stop the demo cleanly: " + first, first);
       }
     }
   }
@@ -79,8 +81,9 @@ public final class Demo {
       double utilization, double roundTripsPerThousand, long takeoverMillis) {}
 
   /** Counters a worker last reported. */
-  private record Stats(long calls, long rejected, long waits, long waitedMillis, long roundTrips) {
-    static final Stats ZERO = new Stats(0, 0, 0, 0, -1);
+  private record Stats(long calls, long rejected, long waits, long waitedMillis, long roundTrips,
+      long leases) {
+    static final Stats ZERO = new Stats(0, 0, 0, 0, -1, -1);
   }
 
   private static final class Worker {
@@ -104,7 +107,7 @@ public final class Demo {
       } else if (line.startsWith("STAT ")) {
         String[] f = line.split(" ");
         stats = new Stats(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-            Long.parseLong(f[4]), Long.parseLong(f[5]));
+            Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]));
       }
     }
   }
@@ -370,10 +373,12 @@ public final class Demo {
     double utilization = admitted / allowed;
     long calls = 0;
     long roundTrips = 0;
+    long leases = 0;
     boolean measured = true;
     for (Worker worker : workers) {
       calls += worker.stats.calls();
       roundTrips += worker.stats.roundTrips();
+      leases += worker.stats.leases();
       measured &= worker.stats.roundTrips() >= 0;
     }
     double perThousand = measured && calls > 0 ? 1000.0 * roundTrips / calls : Double.NaN;
@@ -397,7 +402,8 @@ public final class Demo {
         referee.busiestWindow() > permits ? "  << over the limit" : "");
     out.printf(Locale.ROOT, "  429s                %d%n", referee.rejected());
     if (!Double.isNaN(perThousand)) {
-      out.printf(Locale.ROOT, "  round trips         %.0f per 1,000 acquires (%d RPCs / %d acquires)%n", perThousand, roundTrips, calls);
+      out.printf(Locale.ROOT, "  round trips         %.0f per 1,000 acquires (%d requests,"
+          + " %d leases)%n", perThousand, roundTrips, leases);
     }
     if (takeoverMillis >= 0) {
       out.printf(Locale.ROOT, "  failover            standby led %.1f s after the kill (session"

@@ -108,6 +108,14 @@ final class ExampleFleet implements AutoCloseable {
     return namespace;
   }
 
+  /** The local allocator's {@code host:port}; only for a fleet started here. */
+  String allocatorEndpoint() {
+    if (allocator == null) {
+      throw new IllegalStateException("no local allocator: the fleet was given with --zookeeper");
+    }
+    return allocator.endpoint();
+  }
+
   /** Whether this fleet was started here rather than found with --zookeeper. */
   boolean isLocal() {
     return allocator != null;

@@ -2,6 +2,7 @@ package dev.leasehold.examples;
 
 import dev.leasehold.allocator.Limit;
 import dev.leasehold.client.LeaseholdClient;
+import dev.leasehold.client.LimiterStats;
 import dev.leasehold.client.QuotaLimiter;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>It talks to the parent over stdio: prints {@code READY} once its limiter works, starts on
  * {@code GO}, stops on {@code STOP} or end of input, and prints
- * {@code STAT calls rejected waits waitedMillis roundTrips} a few times a second and at the end,
+ * {@code STAT calls rejected waits waitedMillis roundTrips leases} a few times a second and at the end,
  * then {@code DONE}.
  */
 final class WorkerProcess {
@@ -31,18 +32,18 @@ final class WorkerProcess {
   private final QuotaLimiter limiter;
   private final URL referee;
   private final long pauseNanos;
-  private final RpcCounter rpcs;
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong waits = new AtomicLong();
   private final AtomicLong waitedNanos = new AtomicLong();
+  private final boolean leased;
   private volatile boolean running = true;
 
-  private WorkerProcess(QuotaLimiter limiter, URL referee, long pauseNanos, RpcCounter rpcs) {
+  private WorkerProcess(QuotaLimiter limiter, URL referee, long pauseNanos, boolean leased) {
     this.limiter = limiter;
     this.referee = referee;
     this.pauseNanos = pauseNanos;
-    this.rpcs = rpcs;
+    this.leased = leased;
   }
 
   public static void main(String[] args) throws Exception {
@@ -57,9 +58,7 @@ final class WorkerProcess {
     long pause = demand == 0 ? 0 : limit.window().toNanos() / demand;
     LeaseholdClient client = null;
     QuotaLimiter limiter;
-    RpcCounter rpcs = null;
     if (mode == DemoOptions.Mode.LEASEHOLD) {
-      rpcs = new RpcCounter();
       client = LeaseholdClient.builder().zookeeper(args[6]).namespace(args[7]).clientId(args[8])
           // Startup on two busy cores can be slow: give the allocators time to elect.
           .connectionTimeout(Duration.ofSeconds(30))
@@ -68,7 +67,7 @@ final class WorkerProcess {
     } else {
       limiter = new LocalWindowLimiter(args[2], Long.parseLong(args[4]), limit.window());
     }
-    WorkerProcess worker = new WorkerProcess(limiter, new URL(args[1]), pause, rpcs);
+    WorkerProcess worker = new WorkerProcess(limiter, new URL(args[1]), pause, client != null);
     System.out.println("READY");
     worker.run(System.in);
     if (client != null) {
@@ -168,8 +167,10 @@ final class WorkerProcess {
   }
 
   private void printStats() {
-    long roundTrips = rpcs == null ? -1 : rpcs.sample();
+    // Local limiters make no round trips: -1 says "not applicable".
+    LimiterStats stats = leased ? limiter.stats() : null;
     System.out.println("STAT " + calls.get() + " " + rejected.get() + " " + waits.get() + " "
-        + waitedNanos.get() / 1_000_000 + " " + roundTrips);
+        + waitedNanos.get() / 1_000_000 + " " + (stats == null ? -1 : stats.roundTrips()) + " "
+        + (stats == null ? -1 : stats.leases()));
   }
 }
