@@ -54,7 +54,7 @@ record DemoOptions(Mode mode, int workers, Limit limit, Duration duration, long 
       "  --workers N          worker processes, 1.." + MAX_WORKERS + " (default 3)",
       "  --limit P/WINDOW     the provider's limit, e.g. 100/1s or 60/1m",
       "                       (default 100/1s)",
-      "  --duration DURATION  how long the workers run, e.g. 30s (default 30s)",
+      "  --duration DURATION  how long the workers run, e.g. 30s (default 25s)",
       "  --lease-size N       most permits per lease (default limit / 20, at least 1)",
       "  --demand KIND        even: every worker calls as fast as it may",
       "                       skewed: worker 1 does, the others want limit / (4 x",
@@ -77,10 +77,10 @@ record DemoOptions(Mode mode, int workers, Limit limit, Duration duration, long 
     }
   }
 
-  /** Defaults: leasehold mode, 3 even workers, 100 per second, 30 s. */
+  /** Defaults: leasehold mode, 3 even workers, 100 per second, 25 s. */
   static DemoOptions defaults() {
     Limit limit = Limit.perSecond(100);
-    return new DemoOptions(Mode.LEASEHOLD, 3, limit, Duration.ofSeconds(30),
+    return new DemoOptions(Mode.LEASEHOLD, 3, limit, Duration.ofSeconds(25),
         defaultLeaseSize(limit), Demand.EVEN);
   }
 
@@ -103,7 +103,7 @@ record DemoOptions(Mode mode, int workers, Limit limit, Duration duration, long 
     Mode mode = Mode.LEASEHOLD;
     int workers = 3;
     Limit limit = Limit.perSecond(100);
-    Duration duration = Duration.ofSeconds(30);
+    Duration duration = Duration.ofSeconds(25);
     Long leaseSize = null;
     Demand demand = null;
     for (int i = 0; i < args.length; i++) {

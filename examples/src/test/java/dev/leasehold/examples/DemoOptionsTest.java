@@ -19,7 +19,7 @@ class DemoOptionsTest {
     assertThat(options.mode()).isEqualTo(Mode.LEASEHOLD);
     assertThat(options.workers()).isEqualTo(3);
     assertThat(options.limit()).isEqualTo(Limit.perSecond(100));
-    assertThat(options.duration()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(options.duration()).isEqualTo(Duration.ofSeconds(25));
     assertThat(options.leaseSize()).isEqualTo(5);
     assertThat(options.demand()).isEqualTo(Demand.EVEN);
   }
