@@ -109,12 +109,14 @@ final class ResourceLedger {
     long size = Math.min(Math.max(wanted, need), Math.max(config.maxLeasePermits(), need));
     long room = fairShare.room(clientId, need, now);
     if (room < need) {
-      return Grant.none(millisCeil(minTtlNanos));
+      fairShare.denied(clientId, now);
+      return Grant.none(Math.min(millisCeil(minTtlNanos), 20));
     }
     size = Math.min(size, room);
     Block block = blockFor(need, now);
     if (block == null) {
       unmetNeed = Math.max(unmetNeed, need);
+      fairShare.denied(clientId, now);
       return Grant.none(retryAfterMillis(need, now));
     }
     size = Math.min(size, block.available());
@@ -124,7 +126,7 @@ final class ResourceLedger {
     GrantedLease lease = block.grant(epoch + "-" + nextLease++, clientId, size, now, end);
     leases.put(lease.id(), lease);
     byEnd.add(lease);
-    fairShare.granted(clientId, size);
+    fairShare.granted(clientId, size, now);
     return new Grant(lease, ttlMillis, 0);
   }
 

@@ -67,14 +67,26 @@ final class LeaseBuffer {
 
   /** As {@link #tryAcquire}, returning the lease spent from ({@link #FALLBACK}) or null. */
   HeldLease tryAcquireLease(int permits) {
+    return tryAcquireLease(permits, true);
+  }
+
+  /**
+   * As {@link #tryAcquireLease(int)}; a {@code retry} of an acquire that already missed is not
+   * counted as a miss again, so a waiting thread does not inflate the demand it reports.
+   */
+  HeldLease tryAcquireLease(int permits, boolean firstTry) {
     HeldLease lease = current;
     if (lease != null && lease.trySpend(permits, ticker)) {
       return lease;
     }
-    return trySwitch(permits);
+    return trySwitch(permits, firstTry);
   }
 
   private HeldLease trySwitch(int permits) {
+    return trySwitch(permits, true);
+  }
+
+  private HeldLease trySwitch(int permits, boolean countMiss) {
     synchronized (this) {
       long now = ticker.read();
       for (HeldLease h : held) {
@@ -91,7 +103,9 @@ final class LeaseBuffer {
       fallbackAcquired.add(permits);
       return FALLBACK;
     }
-    misses.increment();
+    if (countMiss) {
+      misses.increment();
+    }
     if (permits > largestMiss) {
       largestMiss = permits;
     }

@@ -104,7 +104,7 @@ final class ResourceLimiter implements QuotaLimiter {
       synchronized (arrivals) {
         arrivals.wait(Math.max(1, park / 1_000_000));
       }
-      lease = buffer.tryAcquireLease(permits);
+      lease = buffer.tryAcquireLease(permits, false);
       if (lease != null) {
         return lease;
       }
