@@ -27,6 +27,10 @@ final class Scenarios {
       .limit(new Limit(200, Duration.ofSeconds(10))).maxLeasePermits(10).blockPermits(20)
       .leaseTtl(Duration.ofSeconds(2)).build();
 
+  /** 600/1m: leases of at most 15 for 6 s, blocks of 15. Runs last 130 s. */
+  static final ResourceConfig PER_MINUTE = ResourceConfig.builder("sim")
+      .limit(Limit.perMinute(600)).build();
+
   static final Set<Fault> ALL = EnumSet.allOf(Fault.class);
 
   static Scenario steady() {

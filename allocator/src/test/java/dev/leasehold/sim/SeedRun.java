@@ -15,6 +15,8 @@ final class SeedRun {
   long admitted;
   long epochs;
   long gaveUp;
+  long staleGrants;
+  long fencedWrites;
   double utilizationSum;
   double utilizationMin = Double.MAX_VALUE;
   final long[] worst;
@@ -43,6 +45,8 @@ final class SeedRun {
     admitted += o.admitted();
     epochs += o.epochs();
     gaveUp += o.gaveUp();
+    staleGrants += o.staleGrants();
+    fencedWrites += o.fencedWrites();
     utilizationSum += o.utilization();
     utilizationMin = Math.min(utilizationMin, o.utilization());
     for (int i = 0; i < worst.length; i++) {
@@ -61,9 +65,9 @@ final class SeedRun {
   String summary() {
     StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
         "%-22s %5d seeds %6.1fs %,11d events  utilization mean %5.1f%% min %5.1f%%  epochs %4d"
-            + "  failures %d  worst window",
+            + "  stale grants %d  fenced writes %d  failures %d  worst window",
         scenario.name(), seeds, millis / 1000.0, events, 100 * utilizationMean(),
-        100 * utilizationMin, epochs, failures.size()));
+        100 * utilizationMin, epochs, staleGrants, fencedWrites, failures.size()));
     for (int i = 0; i < worst.length; i++) {
       s.append(' ').append(worst[i]).append('/').append(scenario.config().limits().get(i));
     }

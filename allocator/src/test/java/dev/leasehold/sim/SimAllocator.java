@@ -206,6 +206,7 @@ final class SimAllocator {
             t.ledger.writeSucceeded(w, proc.ticker().read());
           } else {
             t.ledger.writeFailed(w);
+            sim.fenced();
             if (t == term) {
               sim.note(name() + " write fenced in epoch " + t.epoch);
               rejoin();
@@ -259,6 +260,8 @@ final class SimAllocator {
         t.ledger.grant(request.clientId(), request.wanted(), request.minPermits(), now);
     if (g.leaseId() == null && request.wanted() > 0) {
       write(t);
+    } else if (g.leaseId() != null) {
+      sim.granted(t.epoch);
     }
     sim.reply(from, new SimResponse(request.seq(), false, "", g.leaseId(), g.permits(),
         g.ttlMillis(), g.retryAfterMillis(), sim.scenario().config().maxAcquirePermits(),

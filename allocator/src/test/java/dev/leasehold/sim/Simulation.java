@@ -39,6 +39,8 @@ final class Simulation {
   private String failure;
   private long failedAt = -1;
   private long gaveUp;
+  private long staleGrants;
+  private long fencedWrites;
 
   Simulation(Scenario scenario, long seed) {
     this.scenario = scenario;
@@ -81,7 +83,7 @@ final class Simulation {
     }
     long epochs = zk.read(SimZooKeeper.EPOCH).version();
     return new Outcome(scenario, seed, failure, failedAt, loop.executed(), oracle.admitted(),
-        oracle.admitted() / scenario.capacity(), worst, epochs, gaveUp,
+        oracle.admitted() / scenario.capacity(), worst, epochs, gaveUp, staleGrants, fencedWrites,
         failure == null ? List.of() : loop.trace().lines(60));
   }
 
@@ -172,6 +174,17 @@ final class Simulation {
 
   void gaveUp() {
     gaveUp++;
+  }
+
+  /** A lease was granted in {@code epoch}; counts those granted after a successor was elected. */
+  void granted(long epoch) {
+    if (epoch < zk.read(SimZooKeeper.EPOCH).version()) {
+      staleGrants++;
+    }
+  }
+
+  void fenced() {
+    fencedWrites++;
   }
 
   void note(String text) {
