@@ -15,6 +15,38 @@ class ConfigFileTest {
   private static final String SOURCE = "leasehold.yaml";
 
   @Test
+  void readsPolicyWeightsAndFallback() {
+    ResourceConfig api = parse("""
+        resources:
+          api:
+            rps: 100
+            policy: weighted
+            weights: {interactive-: 4, batch-: 1}
+            fallback: {local-share: 20/1m}
+        """).get(0);
+    assertThat(api.policy()).isEqualTo(AllocationPolicy.WEIGHTED);
+    assertThat(api.weights()).containsEntry("interactive-", 4.0).containsEntry("batch-", 1.0);
+    assertThat(api.weightOf("interactive-7")).isEqualTo(4.0);
+    assertThat(api.weightOf("other")).isEqualTo(1.0);
+    assertThat(api.fallback()).isEqualTo(Fallback.localShare(Limit.perMinute(20)));
+    assertThat(parse("resources: {api: {rps: 1, fallback: fail-closed}}").get(0).fallback())
+        .isEqualTo(Fallback.failClosed());
+  }
+
+  @Test
+  void rejectsBadPolicyWeightsAndFallback() {
+    assertThatThrownBy(() -> parse("resources: {api: {rps: 1, policy: fifo}}"))
+        .hasMessageContaining("policy 'fifo' is not one of fair-share, proportional, weighted");
+    assertThatThrownBy(() -> parse("resources: {api: {rps: 1, weights: {a: 2}}}"))
+        .hasMessageContaining("weights are given but the policy is fair-share");
+    assertThatThrownBy(
+            () -> parse("resources: {api: {rps: 1, policy: weighted, weights: {a: -2}}}"))
+        .hasMessageContaining("weights.a must be a number > 0");
+    assertThatThrownBy(() -> parse("resources: {api: {rps: 1, fallback: open}}"))
+        .hasMessageContaining("fallback must be fail-closed or {local-share: PERMITS/WINDOW}");
+  }
+
+  @Test
   void readsEveryKey() {
     List<ResourceConfig> resources = parse("""
         resources:
