@@ -50,7 +50,8 @@ public final class RateLimit {
       boolean acquired = limiter.tryAcquire(1, timeout);
       Duration wait = Duration.ofNanos(System.nanoTime() - start);
       if (!acquired) {
-        throw new RateLimitTimeoutException(limiter.resource(), timeout, wait);
+        throw new RateLimitTimeoutException(limiter.resource(), timeout, wait,
+            limiter.estimatedWait(1));
       }
       waited.accept(wait);
       return action.call();
@@ -68,19 +69,21 @@ public final class RateLimit {
     private final Duration timeout;
     private final Duration waited;
 
-    RateLimitTimeoutException(String resource, Duration timeout, Duration waited) {
-      super(message(resource, timeout, waited));
+    RateLimitTimeoutException(String resource, Duration timeout, Duration waited,
+        Duration needed) {
+      super(message(resource, timeout, waited, needed));
       this.resource = resource;
       this.timeout = timeout;
       this.waited = waited;
     }
 
-    private static String message(String resource, Duration timeout, Duration waited) {
+    private static String message(String resource, Duration timeout, Duration waited,
+        Duration needed) {
       if (waited.compareTo(timeout) < 0) {
-        // The client API tells only that the wait would exceed the timeout, not by how much.
-        return String.format(Locale.ROOT, "rate limit '%s': a permit needs a wait longer than the"
-            + " %s timeout, so the call failed fast after %s; raise the timeout or slow down",
-            resource, format(timeout), format(waited));
+        return String.format(Locale.ROOT, "rate limit '%s': a permit needs a wait of about %s,"
+            + " longer than the %s timeout, so the call failed fast after %s; raise the timeout"
+            + " or slow down", resource, format(needed.plus(waited)), format(timeout),
+            format(waited));
       }
       return String.format(Locale.ROOT, "rate limit '%s': no permit within the %s timeout"
           + " (waited %s)", resource, format(timeout), format(waited));

@@ -43,12 +43,13 @@ class RateLimitTest {
   }
 
   @Test
-  void failingFastSaysTheWaitWouldExceedTheTimeout() {
-    RateLimitTimeoutException e =
-        new RateLimitTimeoutException("openai", Duration.ofSeconds(2), Duration.ofMillis(3));
+  void failingFastSaysTheWaitItWouldHaveNeeded() {
+    RateLimitTimeoutException e = new RateLimitTimeoutException("openai", Duration.ofSeconds(2),
+        Duration.ofMillis(3), Duration.ofMillis(11_997));
     assertThat(e.failedFast()).isTrue();
-    assertThat(e).hasMessage("rate limit 'openai': a permit needs a wait longer than the 2.00 s"
-        + " timeout, so the call failed fast after 3 ms; raise the timeout or slow down");
+    assertThat(e).hasMessage("rate limit 'openai': a permit needs a wait of about 12.00 s, longer"
+        + " than the 2.00 s timeout, so the call failed fast after 3 ms; raise the timeout or"
+        + " slow down");
   }
 
   @Test

@@ -77,6 +77,16 @@ public interface QuotaLimiter {
     return tryAcquire(permits, timeout) ? Optional.of(new Permit(permits, null)) : Optional.empty();
   }
 
+  /**
+   * The least wait before {@code permits} can be acquired, as far as this process knows: zero
+   * when a held lease has them, else how long the allocator said no lease can be granted
+   * (zero when it said nothing: a lease may be a round trip away). For messages such as "the
+   * call needs a wait of 12 s".
+   */
+  default Duration estimatedWait(int permits) {
+    return Duration.ZERO;
+  }
+
   /** This limiter's counters, for metrics: acquired, misses, round trips, fallback. */
   default LimiterStats stats() {
     return new LimiterStats(resource(), 0, 0, 0, 0, false);

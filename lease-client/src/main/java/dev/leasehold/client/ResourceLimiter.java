@@ -74,6 +74,15 @@ final class ResourceLimiter implements QuotaLimiter {
   }
 
   @Override
+  public Duration estimatedWait(int permits) {
+    checkPermits(permits);
+    if (buffer.canServe(permits)) {
+      return Duration.ZERO;
+    }
+    return Duration.ofNanos(Math.max(0, buffer.retryNotBefore() - ticker.read()));
+  }
+
+  @Override
   public LimiterStats stats() {
     return buffer.stats(resource);
   }
