@@ -2,6 +2,7 @@ package dev.leasehold.allocator;
 
 import dev.leasehold.client.LeaseholdClient;
 import dev.leasehold.client.QuotaLimiter;
+import dev.leasehold.client.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ final class Fleet implements AutoCloseable {
   private final Map<String, AtomicLong> acquired = new LinkedHashMap<>();
   private volatile boolean running = true;
   private CountDownLatch stopped;
+  private Ticker ticker = Ticker.system();
 
   Fleet(String zookeeper, String namespace, String resource, Referee referee) {
     this.zookeeper = zookeeper;
@@ -42,6 +44,12 @@ final class Fleet implements AutoCloseable {
     }
   }
 
+  /** The clock of the clients added from now on; for the clock-drift tests. */
+  Fleet ticker(Ticker ticker) {
+    this.ticker = ticker;
+    return this;
+  }
+
   /**
    * Adds a client; each of its threads acquires as fast as allowed when {@code perSecond} is 0,
    * else paces the client to about {@code perSecond} attempts that wait for a permit.
@@ -56,7 +64,7 @@ final class Fleet implements AutoCloseable {
    */
   Fleet add(String clientId, int threads, double perSecond, boolean wait) {
     LeaseholdClient client = LeaseholdClient.builder().zookeeper(zookeeper)
-        .namespace(namespace).clientId(clientId).build();
+        .namespace(namespace).clientId(clientId).ticker(ticker).build();
     clients.add(client);
     QuotaLimiter limiter = client.limiter(resource);
     AtomicLong count = new AtomicLong();

@@ -10,9 +10,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Referee {
   private final long[] arrivals;
   private final AtomicInteger count = new AtomicInteger();
+  private final Referee also;
 
   Referee(int capacity) {
+    this(capacity, null);
+  }
+
+  /**
+   * A referee that also records every arrival in {@code also}: a part of the fleet watched on
+   * its own, inside the whole (e.g. the clients that outlive a killed one).
+   */
+  Referee(int capacity, Referee also) {
     this.arrivals = new long[capacity];
+    this.also = also;
   }
 
   /** Records one admitted request now. */
@@ -20,6 +30,9 @@ final class Referee {
     int i = count.getAndIncrement();
     if (i < arrivals.length) {
       arrivals[i] = System.nanoTime();
+    }
+    if (also != null) {
+      also.admit();
     }
   }
 
@@ -37,6 +50,60 @@ final class Referee {
         lo++;
       }
       best = Math.max(best, hi - lo + 1);
+    }
+    return best;
+  }
+
+  /**
+   * Arrivals that found more than {@code limit} arrivals (themselves included) in the closed
+   * window of {@code windowNanos} ending at them: the requests a provider enforcing the limit
+   * would have refused with a 429.
+   */
+  int overLimit(long windowNanos, int limit) {
+    long[] sorted = sorted();
+    int over = 0;
+    int lo = 0;
+    for (int hi = 0; hi < sorted.length; hi++) {
+      while (sorted[hi] - sorted[lo] > windowNanos) {
+        lo++;
+      }
+      if (hi - lo + 1 > limit) {
+        over++;
+      }
+    }
+    return over;
+  }
+
+  /**
+   * The first arrival at or after {@code from} that ends a window of {@code windowNanos} holding
+   * more than {@code count} arrivals, or {@link Long#MAX_VALUE} if there is none.
+   */
+  long firstWindowAbove(long windowNanos, int count, long from) {
+    long[] sorted = sorted();
+    int lo = 0;
+    for (int hi = 0; hi < sorted.length; hi++) {
+      while (sorted[hi] - sorted[lo] > windowNanos) {
+        lo++;
+      }
+      if (sorted[hi] >= from && hi - lo + 1 > count) {
+        return sorted[hi];
+      }
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /** The most arrivals in a closed window of {@code windowNanos} ending in [from, to). */
+  int busiestWindowEndingBetween(long windowNanos, long from, long to) {
+    long[] sorted = sorted();
+    int best = 0;
+    int lo = 0;
+    for (int hi = 0; hi < sorted.length; hi++) {
+      while (sorted[hi] - sorted[lo] > windowNanos) {
+        lo++;
+      }
+      if (sorted[hi] >= from && sorted[hi] < to) {
+        best = Math.max(best, hi - lo + 1);
+      }
     }
     return best;
   }
