@@ -21,6 +21,17 @@ if [[ ! -f "$jar" || "${REBUILD:-1}" == 1 ]]; then
   ./mvnw -B -q -pl benchmarks -am -DskipTests package
 fi
 
+# Benchmarks on a shared 2-core box mean nothing while a build runs beside them: with
+# WAIT_QUIET=1, wait (at most 20 minutes) until the 1-minute load is below 1.5.
+wait_quiet() {
+  [[ "${WAIT_QUIET:-0}" == 1 ]] || return 0
+  for _ in $(seq 1 120); do
+    awk '{ exit !($1 < 1.5) }' /proc/loadavg && return 0
+    sleep 10
+  done
+  echo "machine still busy (load $(cut -d' ' -f1-3 /proc/loadavg)); running anyway" >&2
+}
+
 machine() {
   {
     echo "date: $(date -u +%FT%TZ)"
@@ -35,11 +46,13 @@ machine() {
 
 run_jmh() {
   for t in 1 2; do
+    wait_quiet
     # shellcheck disable=SC2086
     timeout 1200 java -jar "$jar" $jmh_opts -t "$t" -rf json -rff "$out/jmh-hotpath-t$t.json" \
       | tee "$out/jmh-hotpath-t$t.txt"
   done
   for t in 1 2; do
+    wait_quiet
     # shellcheck disable=SC2086
     timeout 1200 java -jar "$jar" $jmh_opts -t "$t" -bm avgt -prof gc \
       -rf json -rff "$out/jmh-gc-t$t.json" | tee "$out/jmh-gc-t$t.txt"
@@ -74,6 +87,7 @@ start_redis() {
 }
 
 run_percall() {
+  wait_quiet
   start_redis
   timeout 300 java -cp "$jar" dev.leasehold.benchmarks.PerCallComparison \
     --rate 20000 --warmup 3 --seconds 10 --redis "127.0.0.1:$redis_port" | tee "$out/percall.md"
@@ -81,10 +95,12 @@ run_percall() {
 }
 
 run_scale() {
+  wait_quiet
   timeout 900 java -cp "$jar" dev.leasehold.benchmarks.AllocatorScale \
     --warmup 3 --seconds 10 --inflight 64 | tee "$out/scale.md"
 }
 
+wait_quiet
 machine
 case "$what" in
   all) run_jmh; run_percall; run_scale ;;
