@@ -27,12 +27,17 @@ final class Referee {
 
   /** Records one admitted request now. */
   void admit() {
+    admitAt(System.nanoTime());
+  }
+
+  /** Records one admitted request at {@code nanoTime}, a reading of {@link System#nanoTime()}. */
+  void admitAt(long nanoTime) {
     int i = count.getAndIncrement();
     if (i < arrivals.length) {
-      arrivals[i] = System.nanoTime();
+      arrivals[i] = nanoTime;
     }
     if (also != null) {
-      also.admit();
+      also.admitAt(nanoTime);
     }
   }
 
