@@ -6,10 +6,12 @@ import java.util.Map;
 /**
  * A block of permits the leader reserved in the ledger before granting leases out of it.
  *
- * <p>While open a block charges its whole capacity to every window until its worst-case end
- * ({@link #validUntil}); once closed it charges only the permits its leases really spent, until
- * the last of them ended. Leases never outlive the block, so the worst case is a true bound.
- * Not thread-safe: owned by its {@link ResourceLedger}.
+ * <p>A block is seen two ways. <b>In the ledger</b> (what a successor reads) an open block
+ * counts its whole capacity until its worst-case end ({@link #validUntil}), and a closed one
+ * only the permits its leases spent, until the last of them ended; leases never outlive their
+ * block, so that is a true bound. <b>In the leader's own rule</b> a block counts only what is
+ * really out: the permits of its outstanding leases, and what its ended leases spent. Not
+ * thread-safe: owned by its {@link ResourceLedger}.
  */
 final class Block {
   enum State {
@@ -30,6 +32,7 @@ final class Block {
   private long spent;
   private long lastEnd;
   private long lastGrantAt;
+  private long outstandingPermits;
   private final Map<String, GrantedLease> outstanding = new HashMap<>();
 
   Block(String id, long capacity, long reservedAt, long validUntil) {
@@ -64,25 +67,36 @@ final class Block {
     return state == State.OPEN ? available : 0;
   }
 
-  /** Permits this block charges to a window that reaches back to {@code since}. */
+  /**
+   * Permits of this block that may be spent inside a window reaching back to {@code since}, as
+   * the leader knows them: outstanding leases in full, ended ones as spent.
+   */
   long charge(long since) {
-    if (state == State.CLOSED) {
-      return lastEnd > since ? spent : 0;
-    }
-    return validUntil > since ? capacity : 0;
+    return outstandingPermits + (lastEnd >= since ? spent : 0);
   }
 
-  /** The instant after which the block charges nothing more to a window ending there. */
-  long end() {
+  /** The permits the ledger records for this block: its capacity while open. */
+  long recordedCount() {
+    return state == State.CLOSED ? spent : capacity;
+  }
+
+  /** The end the ledger records for this block: its worst case while open. */
+  long recordedEnd() {
     return state == State.CLOSED ? lastEnd : validUntil;
   }
 
-  long chargedCount() {
-    return state == State.CLOSED ? spent : capacity;
+  /** When the permits its ended leases spent stop counting, before the window. */
+  long spentEnd() {
+    return lastEnd;
+  }
+
+  long spent() {
+    return spent;
   }
 
   GrantedLease grant(String leaseId, String clientId, long permits, long now, long end) {
     available -= permits;
+    outstandingPermits += permits;
     lastGrantAt = now;
     GrantedLease lease = new GrantedLease(leaseId, clientId, permits, now, end, this);
     outstanding.put(leaseId, lease);
@@ -95,6 +109,7 @@ final class Block {
    */
   void returned(GrantedLease lease, long used, long end) {
     outstanding.remove(lease.id());
+    outstandingPermits -= lease.permits();
     spent += used;
     lastEnd = Math.max(lastEnd, end);
     available += lease.permits() - used;
@@ -103,6 +118,7 @@ final class Block {
   /** A lease ended without a return: count it fully spent, up to its end. */
   void expired(GrantedLease lease) {
     outstanding.remove(lease.id());
+    outstandingPermits -= lease.permits();
     spent += lease.permits();
     lastEnd = Math.max(lastEnd, lease.end());
   }

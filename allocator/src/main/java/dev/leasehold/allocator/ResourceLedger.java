@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The leader's account of one resource: the blocks it reserved, the leases granted out of them,
  * and the charges inherited from earlier leaders. It implements the one accounting rule of
- * docs/design.md: a block of B permits is reserved at {@code now} only if, for every limit,
- * everything that may spend inside a window reaching back from {@code now} plus B fits the limit.
+ * docs/design.md: a lease of k permits is granted at {@code now} only if, for every limit,
+ * everything that may spend inside a window reaching back from {@code now}, plus k, fits the
+ * limit. Leases come only out of blocks already recorded in ZooKeeper, so what a successor
+ * reads there bounds everything this leader granted.
  *
  * <p>Sans-I/O: time comes in as arguments (nanoseconds on the leader's monotonic clock), the
  * ledger write goes out as a {@link LedgerWrite} for an adapter to persist. Thread-safe: every
@@ -112,8 +114,8 @@ final class ResourceLedger {
       fairShare.denied(clientId, now);
       return Grant.none(Math.min(millisCeil(minTtlNanos), 20));
     }
-    size = Math.min(size, room);
-    Block block = blockFor(need, now);
+    size = Math.min(size, Math.min(room, headroom(now)));
+    Block block = size < need ? null : blockFor(need, now);
     if (block == null) {
       unmetNeed = Math.max(unmetNeed, need);
       fairShare.denied(clientId, now);
@@ -196,7 +198,7 @@ final class ResourceLedger {
         b.close();
         dirty = true;
       }
-      if (b.state() == Block.State.CLOSED && b.end() + maxWindowNanos < now) {
+      if (b.state() == Block.State.CLOSED && b.recordedEnd() + maxWindowNanos < now) {
         it.remove();
       }
     }
@@ -230,6 +232,12 @@ final class ResourceLedger {
     return new LedgerWrite(snapshot(now), reserved);
   }
 
+  /**
+   * Reserves the next block when demand outruns the open blocks and the rule leaves room for a
+   * lease. Only when less than a largest lease is left to grant: the ledger may record more than
+   * the window has left (a successor counts open blocks at capacity), and this bounds that
+   * excess, which is what a failover can cost, to about two blocks.
+   */
   private Block reserveIfNeeded(long now) {
     long available = 0;
     for (Block b : blocks) {
@@ -240,13 +248,11 @@ final class ResourceLedger {
     long need = Math.max(unmetNeed, config.minLeasePermits());
     boolean wanted = unmetNeed > 0
         || (fairShare.hasDemand(now) && available < config.maxLeasePermits());
-    if (!wanted || available >= Math.max(need, config.maxLeasePermits())) {
+    if (!wanted || available >= Math.max(need, config.maxLeasePermits())
+        || headroom(now) < need) {
       return null;
     }
-    long size = Math.min(Math.max(config.blockPermits(), need), headroom(now));
-    if (size < need) {
-      return null;
-    }
+    long size = Math.max(config.blockPermits(), need);
     unmetNeed = 0;
     Block block = new Block(epoch + "-b" + nextBlock++, size, now, now + validityNanos);
     blocks.add(block);
@@ -273,7 +279,7 @@ final class ResourceLedger {
   private LedgerRecord snapshot(long now) {
     List<LedgerRecord.Entry> entries = new ArrayList<>();
     for (Block b : blocks) {
-      addEntry(entries, b.id, b.chargedCount(), b.end(), now);
+      addEntry(entries, b.id, b.recordedCount(), b.recordedEnd(), now);
     }
     for (Charge c : inherited) {
       addEntry(entries, c.id(), c.count(), c.end(), now);
@@ -301,7 +307,10 @@ final class ResourceLedger {
     return (long) (limit.windowNanos() * stretch);
   }
 
-  /** Permits that may be spent inside some window of {@code limit} that reaches {@code now}. */
+  /**
+   * Permits that may be spent inside some window of {@code limit} that reaches {@code now}: the
+   * leader's own leases as they stand, and what earlier leaders' ledgers recorded.
+   */
   synchronized long charged(Limit limit, long now) {
     long since = now - window(limit);
     long sum = 0;
@@ -316,7 +325,7 @@ final class ResourceLedger {
     return sum;
   }
 
-  /** The largest block that may be reserved at {@code now} without breaking any limit. */
+  /** The most permits that may be granted at {@code now} without breaking any limit. */
   synchronized long headroom(long now) {
     long room = Long.MAX_VALUE;
     for (Limit limit : config.limits()) {
@@ -350,8 +359,8 @@ final class ResourceLedger {
     long since = now - window(limit);
     List<long[]> charges = new ArrayList<>();
     for (Block b : blocks) {
-      if (b.end() >= since) {
-        charges.add(new long[] {b.end(), b.chargedCount()});
+      if (b.spentEnd() >= since) {
+        charges.add(new long[] {b.spentEnd(), b.spent()});
       }
     }
     for (Charge c : inherited) {
