@@ -9,9 +9,9 @@ import java.util.Map;
  * <p>A block is seen two ways. <b>In the ledger</b> (what a successor reads) an open block
  * counts its whole capacity until its worst-case end ({@link #validUntil}), and a closed one
  * only the permits its leases spent, until the last of them ended; leases never outlive their
- * block, so that is a true bound. <b>In the leader's own rule</b> a block counts only what is
- * really out: the permits of its outstanding leases, and what its ended leases spent. Not
- * thread-safe: owned by its {@link ResourceLedger}.
+ * block, so that is a true bound. <b>In the leader's own rule</b> a block counts only the
+ * permits of its outstanding leases; what ended leases spent is charged lease by lease by the
+ * {@link ResourceLedger}. Not thread-safe: owned by its {@link ResourceLedger}.
  */
 final class Block {
   enum State {
@@ -67,12 +67,9 @@ final class Block {
     return state == State.OPEN ? available : 0;
   }
 
-  /**
-   * Permits of this block that may be spent inside a window reaching back to {@code since}, as
-   * the leader knows them: outstanding leases in full, ended ones as spent.
-   */
-  long charge(long since) {
-    return outstandingPermits + (lastEnd >= since ? spent : 0);
+  /** Permits of its outstanding leases: what the leader counts for the block itself. */
+  long outstandingPermits() {
+    return outstandingPermits;
   }
 
   /** The permits the ledger records for this block: its capacity while open. */
@@ -83,15 +80,6 @@ final class Block {
   /** The end the ledger records for this block: its worst case while open. */
   long recordedEnd() {
     return state == State.CLOSED ? lastEnd : validUntil;
-  }
-
-  /** When the permits its ended leases spent stop counting, before the window. */
-  long spentEnd() {
-    return lastEnd;
-  }
-
-  long spent() {
-    return spent;
   }
 
   GrantedLease grant(String leaseId, String clientId, long permits, long now, long end) {

@@ -10,6 +10,7 @@ import dev.leasehold.proto.v1.LeaderInfo;
 import dev.leasehold.proto.v1.NotLeader;
 import dev.leasehold.proto.v1.ResourceGrant;
 import dev.leasehold.proto.v1.ResourceRequest;
+import dev.leasehold.proto.v1.SpendBucket;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
@@ -77,7 +78,7 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       ResourceLedger ledger = current.ledgers.get(r.getResource());
       long now = ticker.read();
       for (LeaseReturn ret : r.getReturnsList()) {
-        ledger.returnLease(ret.getLeaseId(), ret.getUsed(), ret.getClosedAgoMs(), now);
+        ledger.returnLease(ret, now);
       }
       Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(), now);
       ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(r.getResource())
@@ -149,6 +150,19 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       if (ret.getClosedAgoMs() < 0) {
         return field + ".returns[" + j + "].closed_ago_ms must be >= 0, got "
             + ret.getClosedAgoMs();
+      }
+      long bucketed = 0;
+      for (int k = 0; k < ret.getSpendsCount(); k++) {
+        SpendBucket b = ret.getSpends(k);
+        if (b.getPermits() < 0 || b.getAgoMs() < 0) {
+          return field + ".returns[" + j + "].spends[" + k + "] must have permits and ago_ms"
+              + " >= 0, got " + b.getPermits() + " and " + b.getAgoMs();
+        }
+        bucketed += b.getPermits();
+      }
+      if (bucketed > ret.getUsed()) {
+        return field + ".returns[" + j + "].spends add up to " + bucketed + ", more than used ("
+            + ret.getUsed() + ")";
       }
     }
     return null;

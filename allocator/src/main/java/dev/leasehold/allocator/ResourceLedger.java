@@ -1,5 +1,7 @@
 package dev.leasehold.allocator;
 
+import dev.leasehold.proto.v1.LeaseReturn;
+import dev.leasehold.proto.v1.SpendBucket;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -40,6 +42,8 @@ final class ResourceLedger {
 
   private final List<Block> blocks = new ArrayList<>();
   private final List<Charge> inherited = new ArrayList<>();
+  /** What ended leases spent, by when they spent it; roughly in order of end. */
+  private final EndedCharges ended = new EndedCharges();
   private final Map<String, GrantedLease> leases = new HashMap<>();
   private final PriorityQueue<GrantedLease> byEnd =
       new PriorityQueue<>(Comparator.comparingLong(GrantedLease::end));
@@ -169,6 +173,17 @@ final class ResourceLedger {
    * from then, stretched for drift, rather than from the return's arrival.
    */
   synchronized void returnLease(String leaseId, long used, long closedAgoMillis, long now) {
+    returnLease(leaseId, used, closedAgoMillis, List.of(), now);
+  }
+
+  /**
+   * As {@link #returnLease(String, long, long, long)}, with the spent permits split into
+   * buckets by when they were spent: {@code spends} holds pairs {permits, agoMillis}, each
+   * bucket's permits spent no later than {@code agoMillis} before the return was sent. Each
+   * bucket leaves the window on its own; the rest of {@code used} counts from the close.
+   */
+  synchronized void returnLease(String leaseId, long used, long closedAgoMillis,
+      List<long[]> spends, long now) {
     GrantedLease lease = leases.remove(leaseId);
     if (lease == null) {
       return;
@@ -176,10 +191,39 @@ final class ResourceLedger {
     byEnd.remove(lease);
     long spent = Math.min(used, lease.permits());
     fairShare.released(lease.clientId(), lease.permits(), spent);
-    long ago = (long) (TimeUnit.MILLISECONDS.toNanos(closedAgoMillis) * (2 - stretch));
-    // Never before the grant, whatever the client claims.
-    long closedAt = Math.max(lease.grantedAt(), now - ago);
-    lease.block().returned(lease, spent, Math.min(lease.end(), closedAt + MARGIN_NANOS));
+    long closedEnd = spendEnd(lease, closedAgoMillis, now);
+    lease.block().returned(lease, spent, closedEnd);
+    long rest = spent;
+    for (long[] bucket : spends) {
+      long permits = Math.min(bucket[0], rest);
+      if (permits > 0) {
+        ended.add(permits, Math.min(closedEnd, spendEnd(lease, bucket[1], now)));
+        rest -= permits;
+      }
+    }
+    if (rest > 0) {
+      ended.add(rest, closedEnd);
+    }
+  }
+
+  /** A return as the protocol carries it; see {@link #returnLease(String, long, long, List, long)}. */
+  void returnLease(LeaseReturn ret, long now) {
+    List<long[]> spends = new ArrayList<>(ret.getSpendsCount());
+    for (SpendBucket b : ret.getSpendsList()) {
+      spends.add(new long[] {b.getPermits(), b.getAgoMs()});
+    }
+    returnLease(ret.getLeaseId(), ret.getUsed(), ret.getClosedAgoMs(), spends, now);
+  }
+
+  /**
+   * When a permit spent {@code agoMillis} (on the client's clock) before the return was sent
+   * stops counting: the client's interval stretched for drift, never before the grant, never
+   * after the lease's end, plus the arrival margin.
+   */
+  private long spendEnd(GrantedLease lease, long agoMillis, long now) {
+    long ago = (long) (TimeUnit.MILLISECONDS.toNanos(agoMillis) * (2 - stretch));
+    long at = Math.max(lease.grantedAt(), now - ago);
+    return Math.min(lease.end(), at + MARGIN_NANOS);
   }
 
   // ---------------------------------------------------------------- upkeep
@@ -191,6 +235,7 @@ final class ResourceLedger {
       leases.remove(l.id());
       fairShare.released(l.clientId(), l.permits(), l.permits());
       l.block().expired(l);
+      ended.add(l.permits(), l.end());
     }
     for (Iterator<Block> it = blocks.iterator(); it.hasNext(); ) {
       Block b = it.next();
@@ -203,6 +248,7 @@ final class ResourceLedger {
       }
     }
     inherited.removeIf(c -> c.end() + maxWindowNanos < now);
+    ended.forgetBefore(now - maxWindowNanos);
     fairShare.forgetIdle(now);
   }
 
@@ -315,8 +361,9 @@ final class ResourceLedger {
     long since = now - window(limit);
     long sum = 0;
     for (Block b : blocks) {
-      sum += b.charge(since);
+      sum += b.outstandingPermits();
     }
+    sum += ended.countSince(since);
     for (Charge c : inherited) {
       if (c.end() >= since) {
         sum += c.count();
@@ -358,11 +405,7 @@ final class ResourceLedger {
   private long timeToFree(Limit limit, long deficit, long now) {
     long since = now - window(limit);
     List<long[]> charges = new ArrayList<>();
-    for (Block b : blocks) {
-      if (b.spentEnd() >= since) {
-        charges.add(new long[] {b.spentEnd(), b.spent()});
-      }
-    }
+    ended.addTo(charges, since);
     for (Charge c : inherited) {
       if (c.end() >= since) {
         charges.add(new long[] {c.end(), c.count()});

@@ -64,8 +64,8 @@ public final class SimLedgerBridge {
     ledger.checkReturn(leaseId, used);
   }
 
-  public void returnLease(String leaseId, long used, long closedAgoMillis, long now) {
-    ledger.returnLease(leaseId, used, closedAgoMillis, now);
+  public void returnLease(dev.leasehold.proto.v1.LeaseReturn ret, long now) {
+    ledger.returnLease(ret, now);
   }
 
   public void tick(long now) {

@@ -1,5 +1,6 @@
 package dev.leasehold.client;
 
+import dev.leasehold.proto.v1.LeaseReturn;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,12 @@ public final class SimBufferBridge {
    * A lease to hand back, the permits of it that were spent, and the ticker reading at which it
    * was closed (nothing of it can be spent later).
    */
-  public record Return(String leaseId, long used, long closedAt) {}
+  public record Return(String leaseId, long used, long closedAt, long[][] spends) {
+    /** As the client sends it at {@code now}: the real client's conversion. */
+    public LeaseReturn toWire(long now) {
+      return LeaseFetcher.toProto(new LeaseBuffer.Returned(leaseId, used, closedAt, spends), now);
+    }
+  }
 
   public boolean tryAcquire(int permits) {
     return buffer.tryAcquire(permits);
@@ -32,7 +38,7 @@ public final class SimBufferBridge {
     List<LeaseBuffer.Returned> returned = new ArrayList<>();
     buffer.collectReturns(now, all, returned);
     for (LeaseBuffer.Returned r : returned) {
-      out.add(new Return(r.leaseId(), r.used(), r.closedAt()));
+      out.add(new Return(r.leaseId(), r.used(), r.closedAt(), r.spends()));
     }
   }
 

@@ -249,13 +249,13 @@ final class SimAllocator {
       return;
     }
     try {
-      request.returns().forEach(r -> t.ledger.checkReturn(r.leaseId(), r.used()));
+      request.returns().forEach(r -> t.ledger.checkReturn(r.getLeaseId(), r.getUsed()));
     } catch (IllegalArgumentException e) {
       sim.fail("allocator rejected a return the client's buffer produced: " + e.getMessage());
       return;
     }
     long now = proc.ticker().read();
-    request.returns().forEach(r -> t.ledger.returnLease(r.leaseId(), r.used(), r.closedAgoMillis(), now));
+    request.returns().forEach(r -> t.ledger.returnLease(r, now));
     SimLedgerBridge.Granted g =
         t.ledger.grant(request.clientId(), request.wanted(), request.minPermits(), now);
     if (g.leaseId() == null && request.wanted() > 0) {

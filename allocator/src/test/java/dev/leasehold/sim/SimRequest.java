@@ -1,29 +1,27 @@
 package dev.leasehold.sim;
 
 import dev.leasehold.client.SimBufferBridge;
+import dev.leasehold.proto.v1.LeaseReturn;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** A client's lease request for the simulated resource, as the protocol carries it. */
 record SimRequest(long seq, String clientId, long wanted, long minPermits,
-    List<Ret> returns) {
+    List<LeaseReturn> returns) {
 
-  /** A return as the protocol carries it: {@code closedAgoMillis} on the client's clock. */
-  record Ret(String leaseId, long used, long closedAgoMillis) {
-    @Override
-    public String toString() {
-      return leaseId + ":" + used + "@-" + closedAgoMillis + "ms";
-    }
-  }
-
-  /** As {@code LeaseFetcher.nextRequest}: "ago" rounded down, a later end being the safe side. */
-  static List<Ret> returns(List<SimBufferBridge.Return> returns, long now) {
-    return returns.stream().map(r -> new Ret(r.leaseId(), r.used(),
-        Math.max(0, TimeUnit.NANOSECONDS.toMillis(now - r.closedAt())))).toList();
+  /** As the client sends them at {@code now}, through the client's own conversion. */
+  static List<LeaseReturn> returns(List<SimBufferBridge.Return> returns, long now) {
+    return returns.stream().map(r -> r.toWire(now)).toList();
   }
 
   @Override
   public String toString() {
-    return clientId + "#" + seq + " want=" + wanted + " min=" + minPermits + " returns=" + returns;
+    return clientId + "#" + seq + " want=" + wanted + " min=" + minPermits + " returns="
+        + returns.stream().map(SimRequest::describe).toList();
+  }
+
+  private static String describe(LeaseReturn r) {
+    return r.getLeaseId() + ":" + r.getUsed() + "@-" + r.getClosedAgoMs() + "ms"
+        + r.getSpendsList().stream().map(b -> " " + b.getPermits() + "@-" + b.getAgoMs() + "ms")
+            .reduce("", String::concat);
   }
 }

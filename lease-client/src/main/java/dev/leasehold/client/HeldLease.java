@@ -14,6 +14,7 @@ import java.lang.invoke.VarHandle;
  */
 final class HeldLease {
   private static final long CLOSED = Long.MIN_VALUE / 2;
+  static final int BUCKETS = 4;
   private static final VarHandle REMAINING;
 
   static {
@@ -33,6 +34,12 @@ final class HeldLease {
   long remainingSeen;
   /** When the fetcher last saw {@code remaining} change; fetcher thread only. */
   long lastChangeSeen;
+  /**
+   * When permits were seen spent: {count, ticker reading by which they were spent} pairs, at
+   * most {@value #BUCKETS}; fetcher thread only.
+   */
+  private final long[][] spends = new long[BUCKETS][2];
+  private int spendBuckets;
 
   HeldLease(String id, long permits, long deadline, long receivedAt) {
     this.id = id;
@@ -76,6 +83,37 @@ final class HeldLease {
 
   boolean canServe(int n, long now) {
     return remaining >= n && !expired(now);
+  }
+
+  /**
+   * Notes that {@code count} permits were spent by {@code seenAt}. When the buckets are full
+   * the two closest in time merge at the later time: coarser, never earlier than the truth.
+   */
+  void sawSpent(long count, long seenAt) {
+    if (spendBuckets == BUCKETS) {
+      int closest = 0;
+      for (int i = 1; i < BUCKETS - 1; i++) {
+        if (spends[i + 1][1] - spends[i][1] < spends[closest + 1][1] - spends[closest][1]) {
+          closest = i;
+        }
+      }
+      spends[closest + 1][0] += spends[closest][0];
+      System.arraycopy(spends, closest + 1, spends, closest, BUCKETS - closest - 1);
+      spends[BUCKETS - 1] = new long[2];
+      spendBuckets--;
+    }
+    spends[spendBuckets][0] = count;
+    spends[spendBuckets][1] = seenAt;
+    spendBuckets++;
+  }
+
+  /** The spend buckets seen so far, oldest first: {count, seenAt} pairs. */
+  long[][] spendBuckets() {
+    long[][] out = new long[spendBuckets][];
+    for (int i = 0; i < spendBuckets; i++) {
+      out[i] = spends[i].clone();
+    }
+    return out;
   }
 
   /** Stops all spending and returns how many permits were spent. */

@@ -161,9 +161,13 @@ final class LeaseBuffer {
         long used = h.close();
         // Every spend that succeeded did its compare-and-set before the close: none later.
         long closedAt = ticker.read();
-        record(h.remainingSeen - (h.permits - used));
+        long lastSpent = h.remainingSeen - (h.permits - used);
+        record(lastSpent);
+        if (lastSpent > 0) {
+          h.sawSpent(lastSpent, closedAt);
+        }
         it.remove();
-        out.add(new Returned(h.id, used, closedAt));
+        out.add(new Returned(h.id, used, closedAt, h.spendBuckets()));
         if (h == current) {
           current = null;
         }
@@ -180,6 +184,9 @@ final class LeaseBuffer {
       long r = h.remaining();
       if (r != h.remainingSeen) {
         record(h.remainingSeen - r);
+        if (h.remainingSeen > r) {
+          h.sawSpent(h.remainingSeen - r, now);
+        }
         h.remainingSeen = r;
         h.lastChangeSeen = now;
         lastActivity = now;
@@ -195,10 +202,12 @@ final class LeaseBuffer {
   }
 
   /**
-   * A lease to hand back, the permits of it that were spent, and when it was closed (a ticker
-   * reading: no permit of it was spent after).
+   * A lease to hand back, the permits of it that were spent, when it was closed (a ticker
+   * reading: no permit of it was spent after), and when its permits were seen spent
+   * ({count, ticker reading} pairs, oldest first; refunds can make them add up to more than
+   * {@code used}, which the fetcher trims).
    */
-  record Returned(String leaseId, long used, long closedAt) {}
+  record Returned(String leaseId, long used, long closedAt, long[][] spends) {}
 
   /**
    * What to ask for now: 0 when the held leases will last until the next lease could arrive,

@@ -7,6 +7,7 @@ import dev.leasehold.proto.v1.LeaseServiceGrpc;
 import dev.leasehold.proto.v1.Limit;
 import dev.leasehold.proto.v1.ResourceGrant;
 import dev.leasehold.proto.v1.ResourceRequest;
+import dev.leasehold.proto.v1.SpendBucket;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -46,6 +47,9 @@ final class LeaseFetcher implements Runnable {
   private String channelEndpoint = "";
   private long rttNanos = TimeUnit.MILLISECONDS.toNanos(2);
   private long backoffNanos;
+  /** No request before this ticker reading (backoff); volatile: a leader change resets it. */
+  private volatile long retryAt;
+  private boolean unreachable;
   private final long fallbackAfterNanos;
   private long lastAnswerAt;
 
@@ -57,6 +61,7 @@ final class LeaseFetcher implements Runnable {
     this.requestTimeoutMillis = requestTimeoutMillis;
     this.fallbackAfterNanos = TimeUnit.MILLISECONDS.toNanos(fallbackAfterMillis);
     this.lastAnswerAt = ticker.read();
+    this.retryAt = lastAnswerAt;
     this.thread = new Thread(this, "leasehold-fetcher-" + clientId);
     thread.setDaemon(true);
   }
@@ -77,16 +82,23 @@ final class LeaseFetcher implements Runnable {
   @Override
   public void run() {
     while (running) {
+      long now = ticker.read();
+      if (now - retryAt < 0) {
+        // Backing off: wake-ups from waiting acquires must not turn into a request storm.
+        LockSupport.parkNanos(this, retryAt - now);
+        continue;
+      }
       try {
-        LeaseRequest request = nextRequest(ticker.read(), false);
+        LeaseRequest request = nextRequest(now, false);
         if (request == null) {
           LockSupport.parkNanos(this, TICK_NANOS);
         } else if (!exchange(request)) {
-          LockSupport.parkNanos(this, backoffNanos);
+          retryAt = ticker.read() + backoffNanos;
         }
       } catch (RuntimeException e) {
-        log.warn("lease fetcher error; retrying", e);
-        LockSupport.parkNanos(this, MAX_BACKOFF_NANOS);
+        log.warn("lease fetcher error; retrying in {} ms: {}",
+            TimeUnit.NANOSECONDS.toMillis(MAX_BACKOFF_NANOS), e.toString());
+        retryAt = ticker.read() + MAX_BACKOFF_NANOS;
       }
     }
   }
@@ -107,14 +119,38 @@ final class LeaseFetcher implements Runnable {
       ResourceRequest.Builder r = ResourceRequest.newBuilder().setResource(limiter.resource())
           .setWanted(wanted).setMinPermits(Math.min(buffer.minPermits(), buffer.maxAcquire()));
       for (LeaseBuffer.Returned ret : returns) {
-        // Rounded down: a shorter "ago" means a later end, the safe side.
-        long agoMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(now - ret.closedAt()));
-        r.addReturns(LeaseReturn.newBuilder().setLeaseId(ret.leaseId()).setUsed(ret.used())
-            .setClosedAgoMs(agoMillis));
+        r.addReturns(toProto(ret, now));
       }
       request.addResources(r);
     }
     return request.getResourcesCount() == 0 ? null : request.build();
+  }
+
+  /**
+   * A return as sent at {@code now}. Every "ago" is rounded down: a shorter ago means a later
+   * end, the safe side. When a refund put back permits that were seen spent, the buckets add
+   * up to more than {@code used}; then {@code used} is counted from the newest buckets back,
+   * so that the permits left out are the earliest: again the safe side.
+   */
+  static LeaseReturn toProto(LeaseBuffer.Returned ret, long now) {
+    LeaseReturn.Builder b = LeaseReturn.newBuilder().setLeaseId(ret.leaseId())
+        .setUsed(ret.used()).setClosedAgoMs(agoMillis(ret.closedAt(), now));
+    long left = ret.used();
+    long[][] spends = ret.spends();
+    for (int i = spends.length - 1; i >= 0; i--) {
+      long[] bucket = spends[i];
+      long permits = Math.min(bucket[0], left);
+      if (permits > 0) {
+        b.addSpends(SpendBucket.newBuilder().setPermits(permits)
+            .setAgoMs(agoMillis(bucket[1], now)));
+        left -= permits;
+      }
+    }
+    return b.build();
+  }
+
+  private static long agoMillis(long at, long now) {
+    return Math.max(0, TimeUnit.NANOSECONDS.toMillis(now - at));
   }
 
   /** Sends one request and applies the answer; false when it should be retried after backoff. */
@@ -136,6 +172,10 @@ final class LeaseFetcher implements Runnable {
     }
     long now = ticker.read();
     lastAnswerAt = now;
+    if (unreachable) {
+      unreachable = false;
+      log.info("allocator answers again at {}", channelEndpoint);
+    }
     leaveFallback();
     rttNanos = (rttNanos * 7 + (now - sentAt)) / 8;
     backoffNanos = 0;
@@ -214,8 +254,12 @@ final class LeaseFetcher implements Runnable {
   private void backOff(Status status) {
     backoffNanos = backoffNanos == 0
         ? TimeUnit.MILLISECONDS.toNanos(20) : Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
-    if (backoffNanos >= MAX_BACKOFF_NANOS) {
-      log.warn("allocator unreachable ({}); leases cannot be renewed until it answers", status);
+    if (backoffNanos >= MAX_BACKOFF_NANOS && !unreachable) {
+      // Once per outage, not once per attempt.
+      unreachable = true;
+      log.warn("allocator unreachable ({}: {}); leases cannot be renewed until it answers;"
+          + " retrying every {} ms", status.getCode(), status.getDescription(),
+          TimeUnit.NANOSECONDS.toMillis(MAX_BACKOFF_NANOS));
     } else {
       log.debug("lease request failed: {}", status);
     }
@@ -257,6 +301,7 @@ final class LeaseFetcher implements Runnable {
   /** Leader changed: try it at once. */
   void leaderChanged() {
     endpointHint = "";
+    retryAt = ticker.read();
     wake();
   }
 
