@@ -29,6 +29,7 @@ final class ResourceLedger {
    * of the call it admits at the provider, whose clock is the one that counts.
    */
   private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final int MAX_RECORD_ENTRIES = 512;
 
   private final ResourceConfig config;
   private final long epoch;
@@ -40,7 +41,10 @@ final class ResourceLedger {
   private final long flushIntervalNanos;
   private final FairShare fairShare;
 
+  /** Blocks not yet closed. */
   private final List<Block> blocks = new ArrayList<>();
+  /** Closed blocks as the ledger records them, until no window can see them. */
+  private final List<Charge> closedBlocks = new ArrayList<>();
   private final List<Charge> inherited = new ArrayList<>();
   /** What ended leases spent, by when they spent it; roughly in order of end. */
   private final EndedCharges ended = new EndedCharges();
@@ -241,12 +245,12 @@ final class ResourceLedger {
       Block b = it.next();
       if (b.state() == Block.State.OPEN && !b.hasOutstanding() && finished(b, now)) {
         b.close();
+        it.remove();
+        closedBlocks.add(new Charge(b.id, b.recordedCount(), b.recordedEnd()));
         dirty = true;
       }
-      if (b.state() == Block.State.CLOSED && b.recordedEnd() + maxWindowNanos < now) {
-        it.remove();
-      }
     }
+    closedBlocks.removeIf(c -> c.end() + maxWindowNanos < now);
     inherited.removeIf(c -> c.end() + maxWindowNanos < now);
     ended.forgetBefore(now - maxWindowNanos);
     fairShare.forgetIdle(now);
@@ -327,10 +331,36 @@ final class ResourceLedger {
     for (Block b : blocks) {
       addEntry(entries, b.id, b.recordedCount(), b.recordedEnd(), now);
     }
+    for (Charge c : closedBlocks) {
+      addEntry(entries, c.id(), c.count(), c.end(), now);
+    }
     for (Charge c : inherited) {
       addEntry(entries, c.id(), c.count(), c.end(), now);
     }
-    return new LedgerRecord(entries);
+    return new LedgerRecord(compact(entries));
+  }
+
+  /**
+   * Keeps the record under {@value #MAX_RECORD_ENTRIES} entries, so the znode stays far below
+   * ZooKeeper's 1 MB limit even for hour-long windows: entries next to each other in end are
+   * merged into one that counts them all until the latest of their ends, which only ever makes
+   * a successor more cautious.
+   */
+  private static List<LedgerRecord.Entry> compact(List<LedgerRecord.Entry> entries) {
+    if (entries.size() <= MAX_RECORD_ENTRIES) {
+      return entries;
+    }
+    entries.sort(Comparator.comparingLong(LedgerRecord.Entry::endOffsetMicros));
+    int group = (entries.size() + MAX_RECORD_ENTRIES - 1) / MAX_RECORD_ENTRIES;
+    List<LedgerRecord.Entry> merged = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i += group) {
+      List<LedgerRecord.Entry> part = entries.subList(i, Math.min(entries.size(), i + group));
+      long count = part.stream().mapToLong(LedgerRecord.Entry::count).sum();
+      LedgerRecord.Entry last = part.get(part.size() - 1);
+      merged.add(new LedgerRecord.Entry(part.get(0).id() + (part.size() > 1 ? "+" : ""), count,
+          last.endOffsetMicros()));
+    }
+    return merged;
   }
 
   private void addEntry(List<LedgerRecord.Entry> entries, String id, long count, long end,
@@ -387,10 +417,8 @@ final class ResourceLedger {
    * otherwise it is when enough closed charges leave the window.
    */
   private long retryAfterMillis(long need, long now) {
-    for (Block b : blocks) {
-      if (b.state() != Block.State.CLOSED) {
-        return Math.min(millisCeil(minTtlNanos), 20);
-      }
+    if (!blocks.isEmpty()) {
+      return Math.min(millisCeil(minTtlNanos), 20);
     }
     long wait = 0;
     for (Limit limit : config.limits()) {

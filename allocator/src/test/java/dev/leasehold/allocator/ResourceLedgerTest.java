@@ -532,6 +532,29 @@ class ResourceLedgerTest {
   }
 
   @Test
+  void theRecordStaysSmallForLongWindowsAndMergesOnlyTowardsLaterEnds() {
+    ResourceConfig config = ResourceConfig.builder("hour").limit(100_000, Duration.ofHours(1))
+        .maxLeasePermits(1).leaseTtl(Duration.ofMillis(100)).build();
+    ResourceLedger hour = new ResourceLedger(config, 1, 0.0, 0);
+    long now = 0;
+    for (int i = 0; i < 2_000; i++, now += 10 * MS) {
+      upkeep(hour, now);
+      GrantedLease lease = ask(hour, "a", 1, now).lease();
+      if (lease != null) {
+        hour.returnLease(lease.id(), 1, now + MS);
+      }
+      hour.tick(now + 2 * MS);
+    }
+    hour.tick(now + 500 * MS);
+    LedgerRecord record = hour.prepareWrite(now + 500 * MS).record();
+
+    assertThat(record.entries()).hasSizeLessThanOrEqualTo(512);
+    assertThat(record.entries().stream().mapToLong(LedgerRecord.Entry::count).sum())
+        .as("every spent permit is still recorded").isGreaterThanOrEqualTo(1_900);
+    assertThat(record.encode().length).as("bytes in the znode").isLessThan(64 * 1024);
+  }
+
+  @Test
   void aNewLeaderWritesWhatItInherited() {
     LedgerRecord record = new LedgerRecord(List.of(new LedgerRecord.Entry("1-b7", 20, 150_000)));
     ResourceLedger next = ResourceLedger.restore(CONFIG, 2, 0.0, record, 0);
