@@ -10,11 +10,16 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.util.ServiceUtils;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,29 +44,52 @@ class ChaosTest {
   private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
   /** The bound on the pause in grants after a fault: session timeout plus a few seconds. */
   private static final long RESUME_BOUND = SESSION_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(5);
-  private static final String NAMESPACE = "chaos";
 
-  private TestingCluster ensemble;
+  /**
+   * One ensemble for the class: every test restores the nodes it killed and uses a namespace of
+   * its own. Starting an ensemble per test cost five seconds each and, on a busy machine, let a
+   * new ensemble's random ports collide with the sockets of one just closed.
+   */
+  private static TestingCluster ensemble;
+  private static final AtomicInteger exitRequests = new AtomicInteger();
+  private static int tests;
+
+  private final Set<InstanceSpec> killed = new HashSet<>();
   private final List<Allocator> allocators = new ArrayList<>();
+  private String namespace;
   private Referee referee;
   private Fleet fleet;
 
   @BeforeAll
-  static void allowServerStatusQueries() {
+  static void startEnsemble() throws Exception {
     // The ensemble runs in this JVM; 'srvr' tells which node leads the quorum.
     System.setProperty("zookeeper.4lw.commands.whitelist", "srvr");
+    // A ZooKeeper server that cannot bind a port calls System.exit, which would take the whole
+    // test JVM down with it; count the request instead, and fail the test that saw it.
+    ServiceUtils.setSystemExitProcedure(code -> exitRequests.incrementAndGet());
+    ensemble = new TestingCluster(3);
+    ensemble.start();
+  }
+
+  @AfterAll
+  static void stopEnsemble() throws Exception {
+    try {
+      ensemble.close();
+    } finally {
+      ServiceUtils.setSystemExitProcedure(ServiceUtils.SYSTEM_EXIT);
+    }
   }
 
   @BeforeEach
   void start() throws Exception {
-    ensemble = new TestingCluster(3);
-    ensemble.start();
+    namespace = "chaos-" + ++tests;
+    awaitQuorum();
     for (int i = 0; i < 3; i++) {
       allocators.add(startAllocator());
     }
     awaitLeader();
     referee = new Referee(200_000);
-    fleet = new Fleet(ensemble.getConnectString(), NAMESPACE, "api", 8, 1, referee).start();
+    fleet = new Fleet(ensemble.getConnectString(), namespace, "api", 8, 1, referee).start();
   }
 
   @AfterEach
@@ -73,13 +101,32 @@ class ChaosTest {
     } finally {
       allocators.forEach(Allocator::close);
       allocators.clear();
-      ensemble.close();
+      for (InstanceSpec node : killed) {
+        ensemble.restartServer(node);
+      }
+      killed.clear();
     }
+    assertThat(exitRequests.get()).as("ZooKeeper servers that asked to exit the JVM").isZero();
+  }
+
+  /** Waits until every node serves as leader or follower. */
+  private static void awaitQuorum() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!ensemble.getInstances().stream().map(ChaosTest::srvr)
+        .allMatch(s -> s.contains("Mode: leader") || s.contains("Mode: follower"))) {
+      assertThat(System.nanoTime() - deadline).as("ensemble up within 30 s").isNegative();
+      Thread.sleep(100);
+    }
+  }
+
+  private void kill(InstanceSpec node) throws Exception {
+    killed.add(node);
+    assertThat(ensemble.killServer(node)).as("killed " + node).isTrue();
   }
 
   private Allocator startAllocator() {
     Allocator allocator = Allocator.builder().zookeeper(ensemble.getConnectString())
-        .namespace(NAMESPACE).limit("api", new Limit(LIMIT, Duration.ofSeconds(1)))
+        .namespace(namespace).limit("api", new Limit(LIMIT, Duration.ofSeconds(1)))
         .sessionTimeout(SESSION_TIMEOUT).connectionTimeout(Duration.ofSeconds(20)).build();
     allocator.start();
     return allocator;
@@ -112,7 +159,7 @@ class ChaosTest {
     runWithFault("ZooKeeper node of the leader killed", () -> {
       InstanceSpec node = ensemble.findConnectionInstance(
           awaitLeader().zookeeper().getZookeeperClient().getZooKeeper());
-      assertThat(ensemble.killServer(node)).as("killed " + node).isTrue();
+      kill(node);
     });
   }
 
@@ -120,7 +167,7 @@ class ChaosTest {
   void zooKeeperQuorumLeaderKilledGrantsResumeWithinTheLimit() throws Exception {
     runWithFault("ZooKeeper quorum leader killed", () -> {
       InstanceSpec quorumLeader = quorumLeader();
-      assertThat(ensemble.killServer(quorumLeader)).as("killed " + quorumLeader).isTrue();
+      kill(quorumLeader);
     });
   }
 
@@ -140,9 +187,10 @@ class ChaosTest {
     for (InstanceSpec node : List.copyOf(ensemble.getInstances())) {
       stepTimes.add(System.nanoTime());
       steps.add("ZooKeeper " + node.getServerId());
-      assertThat(ensemble.killServer(node)).isTrue();
+      kill(node);
       Thread.sleep(1_000);
-      assertThat(ensemble.restartServer(node)).isTrue();
+      assertThat(ensemble.restartServer(node)).as("restarted " + node).isTrue();
+      killed.remove(node);
       Thread.sleep(4_000);
     }
     for (int i = 0; i < 3; i++) {
@@ -210,7 +258,7 @@ class ChaosTest {
   }
 
   /** The node leading the ZooKeeper quorum, asked with the {@code srvr} four-letter word. */
-  private InstanceSpec quorumLeader() throws InterruptedException {
+  private static InstanceSpec quorumLeader() throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() - deadline < 0) {
       for (InstanceSpec node : ensemble.getInstances()) {
