@@ -89,6 +89,7 @@ public final class Allocator implements AutoCloseable {
     private String zookeeper;
     private String namespace = "leasehold";
     private String host = "127.0.0.1";
+    private String bindAddress;
     private int port;
     private final Map<String, ResourceConfig> resources = new LinkedHashMap<>();
     private Duration sessionTimeout = Duration.ofSeconds(10);
@@ -116,6 +117,15 @@ public final class Allocator implements AutoCloseable {
     /** The host clients should connect to, as published in ZooKeeper; default {@code 127.0.0.1}. */
     public Builder host(String host) {
       this.host = requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * The address to listen on, when it differs from {@link #host}: {@code 0.0.0.0} to serve
+     * every interface, or a private address behind NAT. Default: the host.
+     */
+    public Builder bindAddress(String address) {
+      this.bindAddress = requireNonNull(address, "address");
       return this;
     }
 
@@ -182,7 +192,8 @@ public final class Allocator implements AutoCloseable {
     }
 
     AllocatorSettings settings() {
-      return new AllocatorSettings(zookeeper, namespace, host, port,
+      return new AllocatorSettings(zookeeper, namespace, host,
+          bindAddress == null ? host : bindAddress, port,
           List.copyOf(new ArrayList<>(resources.values())), sessionTimeout, connectionTimeout,
           ticker, clockDriftBound);
     }

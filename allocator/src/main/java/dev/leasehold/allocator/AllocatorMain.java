@@ -45,6 +45,8 @@ final class AllocatorMain {
       "                               (default leasehold)",
       "  --host HOST                  host clients connect to, as published in ZooKeeper",
       "                               (default 127.0.0.1)",
+      "  --bind ADDRESS               address to listen on, e.g. 0.0.0.0 behind NAT or to",
+      "                               serve every interface (default: the --host)",
       "  --port N                     gRPC port, 0..65535; 0 picks a free one (default 0)",
       "  --session-timeout DURATION   ZooKeeper session timeout (default 10s)",
       "  -h, --help                   print this help and exit",
@@ -62,12 +64,13 @@ final class AllocatorMain {
       OptionalInt embeddedZooKeeperPort,
       String namespace,
       String host,
+      String bind,
       int port,
       List<ResourceConfig> resources,
       Duration sessionTimeout) {
 
     static final AllocatorOptions HELP = new AllocatorOptions(
-        true, null, OptionalInt.empty(), "leasehold", "127.0.0.1", 0, List.of(),
+        true, null, OptionalInt.empty(), "leasehold", "127.0.0.1", "127.0.0.1", 0, List.of(),
         Duration.ofSeconds(10));
   }
 
@@ -157,6 +160,7 @@ final class AllocatorMain {
         .zookeeper(connectString)
         .namespace(options.namespace())
         .host(options.host())
+        .bindAddress(options.bind())
         .port(options.port())
         .resources(options.resources())
         .sessionTimeout(options.sessionTimeout())
@@ -205,6 +209,7 @@ final class AllocatorMain {
     private OptionalInt embeddedPort = OptionalInt.empty();
     private String namespace = "leasehold";
     private String host = "127.0.0.1";
+    private String bind;
     private int port;
     private Duration sessionTimeout = Duration.ofSeconds(10);
 
@@ -232,6 +237,7 @@ final class AllocatorMain {
         case "--embedded-zookeeper" -> embeddedPort = OptionalInt.of(embeddedPort(flag, inline));
         case "--namespace" -> namespace = namespace(once(flag, value(flag, inline)));
         case "--host" -> host = host(once(flag, value(flag, inline)));
+        case "--bind" -> bind = host(once(flag, value(flag, inline)));
         case "--port" -> port = port(flag, once(flag, value(flag, inline)));
         case "--limit" -> limit(value(flag, inline));
         case "--config" -> config(value(flag, inline));
@@ -254,7 +260,8 @@ final class AllocatorMain {
         throw new UsageException("no resource: give at least one --limit NAME=PERMITS/WINDOW"
             + " (e.g. --limit openai=3500/1m) or --config FILE");
       }
-      return new AllocatorOptions(false, zookeeper, embeddedPort, namespace, host, port,
+      return new AllocatorOptions(false, zookeeper, embeddedPort, namespace, host,
+          bind == null ? host : bind, port,
           List.copyOf(resources), sessionTimeout);
     }
 

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AllocatorServer {
   private static final Logger log = LoggerFactory.getLogger(Allocator.class);
+  private static final long REJOIN_DELAY_MILLIS = 1000;
 
   private final AllocatorSettings settings;
   private final Ticker ticker;
@@ -113,13 +114,15 @@ final class AllocatorServer {
     LeaseServiceImpl service = new LeaseServiceImpl(resources, () -> term, this::knownLeader,
         this::queueWrite, ticker);
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+      server = NettyServerBuilder
+          .forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()))
           .addService(service)
           .build()
           .start();
     } catch (IOException e) {
       zk.close();
-      throw new LeaseholdException("could not serve on " + settings.host() + ":" + settings.port()
+      throw new LeaseholdException("could not serve on " + settings.bindAddress() + ":"
+          + settings.port()
           + ": " + e.getMessage() + "; pick another --port or 0 for a free one", e);
     }
     endpoint = settings.host() + ":" + server.getPort();
@@ -180,8 +183,12 @@ final class AllocatorServer {
       term = new LeaderTerm(epoch, ledgers, versions);
       log.info("leading namespace '{}' with epoch {} on {}", settings.namespace(), epoch, endpoint);
     } catch (Exception e) {
-      log.warn("could not take over leadership: {}; rejoining the election", e.toString());
-      rejoin();
+      // Not at once: a ledger this replica cannot read would make it flap, bumping the epoch.
+      log.warn("could not take over leadership: {}; rejoining the election in {} ms",
+          e.toString(), REJOIN_DELAY_MILLIS);
+      stepDown("take-over failed");
+      upkeep.schedule(() -> leadership.execute(this::rejoin), REJOIN_DELAY_MILLIS,
+          TimeUnit.MILLISECONDS);
     }
   }
 

@@ -9,6 +9,7 @@ record AllocatorSettings(
     String zookeeper,
     String namespace,
     String host,
+    String bindAddress,
     int port,
     List<ResourceConfig> resources,
     Duration sessionTimeout,

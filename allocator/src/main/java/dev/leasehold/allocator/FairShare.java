@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class FairShare {
   private static final long RECOMPUTE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long MIN_RECOMPUTE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** Clients idle this long are forgotten; long, so a large fleet does not churn. */
+  private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final ResourceConfig config;
   /** Permits per second the tightest limit allows. */
@@ -90,9 +93,9 @@ final class FairShare {
   void saw(String clientId, long wanted, long now) {
     ClientDemand d = clients.get(clientId);
     if (d == null) {
+      // Its share waits for the next recompute; meanwhile it may take what it needs.
       d = new ClientDemand(config.weightOf(clientId), now);
       clients.put(clientId, d);
-      changed = true;
     }
     // A request that only returns leases says nothing about demand: keep the last one.
     if (wanted > 0) {
@@ -103,7 +106,8 @@ final class FairShare {
 
   /** Permits {@code clientId} may take now; at least {@code need} when it holds nothing. */
   long room(String clientId, long need, long now) {
-    if (changed || now - computedAt > RECOMPUTE_NANOS) {
+    long age = now - computedAt;
+    if (age > RECOMPUTE_NANOS || (changed && age > MIN_RECOMPUTE_NANOS)) {
       recompute(now);
     }
     ClientDemand self = clients.get(clientId);
@@ -253,7 +257,7 @@ final class FairShare {
   void forgetIdle(long now) {
     for (Iterator<ClientDemand> it = clients.values().iterator(); it.hasNext(); ) {
       ClientDemand d = it.next();
-      if (d.outstanding <= 0 && now - d.lastSeen > 10 * activeNanos
+      if (d.outstanding <= 0 && now - d.lastSeen > Math.max(10 * activeNanos, FORGET_NANOS)
           && d.recentAt(now, windowNanos) < 1) {
         it.remove();
         changed = true;

@@ -57,6 +57,17 @@ class AllocatorMainTest {
   }
 
   @Test
+  void bindDefaultsToTheHostAndCanDiffer() throws Exception {
+    AllocatorOptions same = AllocatorMain.parse("--zookeeper", "zk:2181", "--limit", "a=1/1s",
+        "--host", "worker-1.internal");
+    assertThat(same.bind()).isEqualTo("worker-1.internal");
+    AllocatorOptions wildcard = AllocatorMain.parse("--zookeeper", "zk:2181", "--limit",
+        "a=1/1s", "--host", "worker-1.internal", "--bind", "0.0.0.0");
+    assertThat(wildcard.host()).isEqualTo("worker-1.internal");
+    assertThat(wildcard.bind()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
   void flagEqualsValueForm() throws Exception {
     AllocatorOptions options =
         AllocatorMain.parse("--zookeeper=zk:2181", "--limit=a=1/1s", "--port=0");
