@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * An HTTP front for a {@link Referee}, on loopback, for clients in other processes: it stands in
  * for the provider as the provider would see them. {@code POST /call} is one rate-limited call;
  * its arrival is recorded on this process's clock when the handler starts, before anything
- * else. {@code POST /mark?name=N} records when event N happened (the first time), on the same
+ * else. A caller may add {@code ?at=NANOS}, its {@code System.nanoTime()} at the acquire, for
+ * the delay diagnostics ({@link #checkedWindow}, {@link #acquired()}). {@code POST /mark?name=N} records when event N happened (the first time), on the same
  * clock, so a test can place a child process's milestones among the arrivals.
  *
  * <p>Handlers run on a pool of threads, so one slow exchange does not delay the next arrival's
