@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 final class FairShare {
   private static final long RECOMPUTE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long MIN_RECOMPUTE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final int SMALL_FLEET = 256;
   /** Clients idle this long are forgotten; long, so a large fleet does not churn. */
   private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -93,9 +94,12 @@ final class FairShare {
   void saw(String clientId, long wanted, long now) {
     ClientDemand d = clients.get(clientId);
     if (d == null) {
-      // Its share waits for the next recompute; meanwhile it may take what it needs.
+      // Until the next recompute (within milliseconds) it holds an equal part: O(1) per
+      // newcomer, however large the fleet.
       d = new ClientDemand(config.weightOf(clientId), now);
       clients.put(clientId, d);
+      d.fraction = 1.0 / clients.size();
+      changed = true;
     }
     // A request that only returns leases says nothing about demand: keep the last one.
     if (wanted > 0) {
@@ -107,7 +111,10 @@ final class FairShare {
   /** Permits {@code clientId} may take now; at least {@code need} when it holds nothing. */
   long room(String clientId, long need, long now) {
     long age = now - computedAt;
-    if (age > RECOMPUTE_NANOS || (changed && age > MIN_RECOMPUTE_NANOS)) {
+    // A change (a newcomer, a client starting to wait) is taken in at once in a small fleet;
+    // in a large one at most every millisecond, so each grant stays cheap.
+    if (age > RECOMPUTE_NANOS
+        || (changed && (clients.size() <= SMALL_FLEET || age > MIN_RECOMPUTE_NANOS))) {
       recompute(now);
     }
     ClientDemand self = clients.get(clientId);

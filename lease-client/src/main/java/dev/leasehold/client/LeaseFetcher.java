@@ -31,6 +31,7 @@ final class LeaseFetcher implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LeaseholdClient.class);
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long RETURN_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final String clientId;
   private final Ticker ticker;
@@ -107,6 +108,8 @@ final class LeaseFetcher implements Runnable {
   private LeaseRequest nextRequest(long now, boolean closing) {
     long lead = 2 * rttNanos + 2 * TICK_NANOS;
     LeaseRequest.Builder request = LeaseRequest.newBuilder().setClientId(clientId);
+    boolean wantsAny = closing;
+    long oldestReturn = now;
     for (ResourceLimiter limiter : limiters.values()) {
       LeaseBuffer buffer = limiter.buffer();
       List<LeaseBuffer.Returned> returns =
@@ -116,12 +119,21 @@ final class LeaseFetcher implements Runnable {
       if (wanted == 0 && returns.isEmpty()) {
         continue;
       }
+      wantsAny |= wanted > 0;
+      for (LeaseBuffer.Returned ret : returns) {
+        oldestReturn = Math.min(oldestReturn, ret.closedAt());
+      }
       ResourceRequest.Builder r = ResourceRequest.newBuilder().setResource(limiter.resource())
           .setWanted(wanted).setMinPermits(Math.min(buffer.minPermits(), buffer.maxAcquire()));
       for (LeaseBuffer.Returned ret : returns) {
         r.addReturns(toProto(ret, now));
       }
       request.addResources(r);
+    }
+    // Returns alone may wait a little to ride with the next lease request: they say when their
+    // permits were spent, so the wait costs the accounting nothing, and saves a round trip.
+    if (!wantsAny && now - oldestReturn < RETURN_DELAY_NANOS) {
+      return null;
     }
     return request.getResourcesCount() == 0 ? null : request.build();
   }
