@@ -236,8 +236,8 @@ final class AllocatorMain {
         case "--zookeeper" -> zookeeper = zookeeper(once(flag, value(flag, inline)));
         case "--embedded-zookeeper" -> embeddedPort = OptionalInt.of(embeddedPort(flag, inline));
         case "--namespace" -> namespace = namespace(once(flag, value(flag, inline)));
-        case "--host" -> host = host(once(flag, value(flag, inline)));
-        case "--bind" -> bind = host(once(flag, value(flag, inline)));
+        case "--host" -> host = host(flag, once(flag, value(flag, inline)));
+        case "--bind" -> bind = host(flag, once(flag, value(flag, inline)));
         case "--port" -> port = port(flag, once(flag, value(flag, inline)));
         case "--limit" -> limit(value(flag, inline));
         case "--config" -> config(value(flag, inline));
@@ -313,9 +313,9 @@ final class AllocatorMain {
       }
     }
 
-    private static String host(String value) throws UsageException {
+    private static String host(String flag, String value) throws UsageException {
       if (value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
-        throw new UsageException("--host '" + value + "' is not a host name or address");
+        throw new UsageException(flag + " '" + value + "' is not a host name or address");
       }
       return value;
     }

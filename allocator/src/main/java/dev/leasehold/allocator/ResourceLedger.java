@@ -251,6 +251,9 @@ final class ResourceLedger {
       }
     }
     closedBlocks.removeIf(c -> c.end() + maxWindowNanos < now);
+    if (closedBlocks.size() > 2 * MAX_RECORD_ENTRIES) {
+      mergePairs(closedBlocks);
+    }
     inherited.removeIf(c -> c.end() + maxWindowNanos < now);
     ended.forgetBefore(now - maxWindowNanos);
     fairShare.forgetIdle(now);
@@ -338,6 +341,25 @@ final class ResourceLedger {
       addEntry(entries, c.id(), c.count(), c.end(), now);
     }
     return new LedgerRecord(compact(entries));
+  }
+
+  /**
+   * Halves a list of charges in close order by merging neighbours into one that counts both
+   * until the later end: the memory of hour-long windows stays bounded, and never less safe.
+   */
+  private static void mergePairs(List<Charge> charges) {
+    List<Charge> merged = new ArrayList<>((charges.size() + 1) / 2);
+    for (int i = 0; i < charges.size(); i += 2) {
+      Charge a = charges.get(i);
+      if (i + 1 == charges.size()) {
+        merged.add(a);
+      } else {
+        Charge b = charges.get(i + 1);
+        merged.add(new Charge(a.id() + "+", a.count() + b.count(), Math.max(a.end(), b.end())));
+      }
+    }
+    charges.clear();
+    charges.addAll(merged);
   }
 
   /**
