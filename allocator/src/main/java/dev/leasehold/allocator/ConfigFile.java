@@ -34,6 +34,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  *     policy: weighted           # fair-share (default), proportional or weighted
  *     weights: {interactive-: 4, batch-: 1}   # client-id prefix: weight
  *     fallback: {local-share: 20/1m}          # or fail-closed (default)
+ *     arrivalMargin: 50ms        # how late a call may reach the provider (default 10ms)
  * settings:                      # TEA-style shorthand, rpm and rps only
  *   rate_limiters:
  *     anthropic: {rpm: 60}
@@ -48,7 +49,7 @@ final class ConfigFile {
   private static final List<String> TOP_KEYS = List.of("resources", "settings");
   private static final List<String> RESOURCE_KEYS = List.of(
       "rpm", "rps", "limits", "minLeasePermits", "maxLeasePermits", "leaseTtl", "blockPermits",
-      "policy", "weights", "fallback");
+      "policy", "weights", "fallback", "arrivalMargin");
   private static final List<String> SETTINGS_KEYS = List.of("rate_limiters");
   private static final List<String> TEA_KEYS = List.of("rpm", "rps");
   private static final List<String> LIMIT_KEYS = List.of("permits", "window");
@@ -173,6 +174,9 @@ final class ConfigFile {
     }
     if (fields.containsKey("blockPermits")) {
       b.blockPermits(positive(fields.get("blockPermits"), where + ": blockPermits"));
+    }
+    if (fields.containsKey("arrivalMargin")) {
+      b.arrivalMargin(duration(fields.get("arrivalMargin"), where + ": arrivalMargin"));
     }
     if (fields.containsKey("policy")) {
       b.policy(policy(fields.get("policy"), where + ": policy"));

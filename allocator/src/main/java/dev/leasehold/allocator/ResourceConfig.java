@@ -33,6 +33,7 @@ public final class ResourceConfig {
   private final AllocationPolicy policy;
   private final ImmutableSortedMap<String, Double> weights;
   private final Fallback fallback;
+  private final Duration arrivalMargin;
 
   private ResourceConfig(Builder b) {
     this.name = b.name;
@@ -46,6 +47,10 @@ public final class ResourceConfig {
     this.policy = b.policy;
     this.weights = ImmutableSortedMap.copyOf(b.weights);
     this.fallback = b.fallback;
+    this.arrivalMargin = b.arrivalMargin;
+    checkArgument(arrivalMargin.compareTo(shortest.dividedBy(2)) <= 0,
+        "resource '%s': arrivalMargin (%s) must be at most half the shortest window (%s)",
+        name, Durations.format(arrivalMargin), Durations.format(shortest));
     checkArgument(weights.isEmpty() || policy == AllocationPolicy.WEIGHTED,
         "resource '%s': weights are given but the policy is %s; use policy weighted",
         name, policy.configName());
@@ -117,6 +122,16 @@ public final class ResourceConfig {
     return 1;
   }
 
+  /**
+   * How late a call may reach the provider after its permit was acquired and still count in
+   * the window the allocator counted it in; 10 ms by default. Every end is extended by it, which
+   * costs about margin ÷ window of the limit: raise it for providers far away or workers short
+   * of CPU (see docs/reliability.md).
+   */
+  public Duration arrivalMargin() {
+    return arrivalMargin;
+  }
+
   /** What clients do while no allocator answers; {@link Fallback#failClosed()} by default. */
   public Fallback fallback() {
     return fallback;
@@ -145,6 +160,7 @@ public final class ResourceConfig {
     private AllocationPolicy policy = AllocationPolicy.FAIR_SHARE;
     private final Map<String, Double> weights = new TreeMap<>();
     private Fallback fallback = Fallback.failClosed();
+    private Duration arrivalMargin = Duration.ofMillis(10);
 
     private Builder(String name) {
       requireNonNull(name, "name");
@@ -202,6 +218,14 @@ public final class ResourceConfig {
           "resource '%s': weight of '%s' must be > 0 and < 1e6, got %s", name, clientIdPrefix,
           weight);
       weights.put(clientIdPrefix, weight);
+      return this;
+    }
+
+    /** See {@link ResourceConfig#arrivalMargin()}; 0 to 1/2 of the shortest window. */
+    public Builder arrivalMargin(Duration margin) {
+      requireNonNull(margin, "margin");
+      checkArgument(!margin.isNegative(), "resource '%s': arrivalMargin must be >= 0", name);
+      this.arrivalMargin = margin;
       return this;
     }
 

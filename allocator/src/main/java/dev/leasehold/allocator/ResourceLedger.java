@@ -24,17 +24,17 @@ import java.util.concurrent.TimeUnit;
  * method synchronizes on the ledger.
  */
 final class ResourceLedger {
-  /**
-   * Added to every lease's end: an allowance for the time between an acquire and the arrival
-   * of the call it admits at the provider, whose clock is the one that counts.
-   */
-  private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int MAX_RECORD_ENTRIES = 512;
 
   private final ResourceConfig config;
   private final long epoch;
   private final double stretch;
   private final long ttlNanos;
+  /**
+   * Added to every end: an allowance for the time between an acquire and the arrival of the call
+   * it admits at the provider, whose clock is the one that counts ({@code arrivalMargin}).
+   */
+  private final long marginNanos;
   private final long minTtlNanos;
   private final long validityNanos;
   private final long maxWindowNanos;
@@ -71,6 +71,7 @@ final class ResourceLedger {
     // its ttl on a slow clock, and the allocator on a fast one.
     this.stretch = 1 + 2 * driftBound;
     this.ttlNanos = config.leaseTtl().toNanos();
+    this.marginNanos = config.arrivalMargin().toNanos();
     this.minTtlNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(5), ttlNanos / 4);
     this.validityNanos = 2 * ttlNanos;
     this.maxWindowNanos = window(config.limits().get(config.limits().size() - 1));
@@ -94,8 +95,8 @@ final class ResourceLedger {
     for (LedgerRecord.Entry e : record.entries()) {
       long offset = TimeUnit.MICROSECONDS.toNanos(e.endOffsetMicros());
       long end = offset >= 0
-          ? readAt + (long) (offset * (1 + 2 * driftBound)) + MARGIN_NANOS
-          : readAt + (long) (offset * (1 - 2 * driftBound)) + MARGIN_NANOS;
+          ? readAt + (long) (offset * (1 + 2 * driftBound)) + ledger.marginNanos
+          : readAt + (long) (offset * (1 - 2 * driftBound)) + ledger.marginNanos;
       ledger.inherited.add(new Charge(e.id(), e.count(), end));
     }
     ledger.dirty = !record.entries().isEmpty();
@@ -130,9 +131,9 @@ final class ResourceLedger {
       return Grant.none(retryAfterMillis(need, now));
     }
     size = Math.min(size, block.available());
-    long ttl = Math.min(ttlNanos, (long) ((block.validUntil - now - MARGIN_NANOS) / stretch));
+    long ttl = Math.min(ttlNanos, (long) ((block.validUntil - now - marginNanos) / stretch));
     long ttlMillis = TimeUnit.NANOSECONDS.toMillis(ttl);
-    long end = now + (long) (TimeUnit.MILLISECONDS.toNanos(ttlMillis) * stretch) + MARGIN_NANOS;
+    long end = now + (long) (TimeUnit.MILLISECONDS.toNanos(ttlMillis) * stretch) + marginNanos;
     GrantedLease lease = block.grant(epoch + "-" + nextLease++, clientId, size, now, end);
     leases.put(lease.id(), lease);
     byEnd.add(lease);
@@ -143,7 +144,7 @@ final class ResourceLedger {
   /** The open block a lease of {@code need} permits comes from: the oldest that can serve it. */
   private Block blockFor(long need, long now) {
     for (Block b : blocks) {
-      if (b.available() >= need && b.validUntil - now - MARGIN_NANOS >= minTtlNanos * stretch) {
+      if (b.available() >= need && b.validUntil - now - marginNanos >= minTtlNanos * stretch) {
         return b;
       }
     }
@@ -227,7 +228,7 @@ final class ResourceLedger {
   private long spendEnd(GrantedLease lease, long agoMillis, long now) {
     long ago = (long) (TimeUnit.MILLISECONDS.toNanos(agoMillis) * (2 - stretch));
     long at = Math.max(lease.grantedAt(), now - ago);
-    return Math.min(lease.end(), at + MARGIN_NANOS);
+    return Math.min(lease.end(), at + marginNanos);
   }
 
   // ---------------------------------------------------------------- upkeep

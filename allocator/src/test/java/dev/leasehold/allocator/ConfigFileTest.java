@@ -23,7 +23,9 @@ class ConfigFileTest {
             policy: weighted
             weights: {interactive-: 4, batch-: 1}
             fallback: {local-share: 20/1m}
+            arrivalMargin: 50ms
         """).get(0);
+    assertThat(api.arrivalMargin()).isEqualTo(Duration.ofMillis(50));
     assertThat(api.policy()).isEqualTo(AllocationPolicy.WEIGHTED);
     assertThat(api.weights()).containsEntry("interactive-", 4.0).containsEntry("batch-", 1.0);
     assertThat(api.weightOf("interactive-7")).isEqualTo(4.0);
