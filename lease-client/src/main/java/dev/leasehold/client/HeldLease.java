@@ -40,6 +40,9 @@ final class HeldLease {
    */
   private final long[][] spends = new long[BUCKETS][2];
   private int spendBuckets;
+  /** Refundable permits of this lease not yet settled: keep the lease until they are. */
+  private final java.util.concurrent.atomic.AtomicInteger unsettled =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   HeldLease(String id, long permits, long deadline, long receivedAt) {
     this.id = id;
@@ -71,6 +74,21 @@ final class HeldLease {
    */
   void refund(int n) {
     REMAINING.getAndAdd(this, (long) n);
+  }
+
+  /** A refundable {@link Permit} of this lease was handed out. */
+  void permitOut() {
+    unsettled.incrementAndGet();
+  }
+
+  /** A refundable {@link Permit} of this lease was settled (refunded or not). */
+  void permitSettled() {
+    unsettled.decrementAndGet();
+  }
+
+  /** Whether a refundable permit may still put permits back: then it is worth keeping. */
+  boolean awaitsRefund() {
+    return unsettled.get() > 0;
   }
 
   long remaining() {

@@ -157,7 +157,9 @@ final class LeaseBuffer {
     boolean idle = now - lastActivity >= lastTtlNanos / 2 && largestMiss == 0;
     for (Iterator<HeldLease> it = held.iterator(); it.hasNext(); ) {
       HeldLease h = it.next();
-      if (all || idle || h.expired(now) || h.remaining() == 0) {
+      // A lease a refund may still top up is kept (spent out or idle) until it expires.
+      boolean keep = h.awaitsRefund();
+      if (all || h.expired(now) || (!keep && (idle || h.remaining() == 0))) {
         long used = h.close();
         // Every spend that succeeded did its compare-and-set before the close: none later.
         long closedAt = ticker.read();

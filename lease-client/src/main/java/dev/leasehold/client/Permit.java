@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>Refunded permits go back into the lease they came from and can be acquired again while it
- * is valid; once that lease was returned they are lost, which errs on the safe side. A refund is
+ * is valid: the client keeps a spent-out lease until its unsettled permits are settled or it
+ * expires. Once the lease was returned a refund is lost, which errs on the safe side. A refund is
  * a promise that the permits were not used: never refund what reached the provider.
  * Thread-safe; {@link #refund} may be called once.
  */
@@ -28,6 +29,9 @@ public final class Permit {
   Permit(int permits, HeldLease lease) {
     this.permits = permits;
     this.lease = lease;
+    if (lease != null) {
+      lease.permitOut();
+    }
   }
 
   /** The permits acquired. */
@@ -47,8 +51,11 @@ public final class Permit {
     if (!settled.compareAndSet(false, true)) {
       throw new IllegalStateException("this permit was already refunded");
     }
-    if (unused > 0 && lease != null) {
-      lease.refund(unused);
+    if (lease != null) {
+      if (unused > 0) {
+        lease.refund(unused);
+      }
+      lease.permitSettled();
     }
   }
 

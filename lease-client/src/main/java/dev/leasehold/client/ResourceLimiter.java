@@ -63,14 +63,14 @@ final class ResourceLimiter implements QuotaLimiter {
 
   @Override
   public Permit acquirePermits(int permits) throws InterruptedException {
-    return new Permit(permits, acquireLease(permits, null));
+    return permit(permits, acquireLease(permits, null));
   }
 
   @Override
   public Optional<Permit> tryAcquirePermits(int permits, Duration timeout)
       throws InterruptedException {
     HeldLease lease = acquireLease(permits, timeout);
-    return lease == null ? Optional.empty() : Optional.of(new Permit(permits, lease));
+    return lease == null ? Optional.empty() : Optional.of(permit(permits, lease));
   }
 
   @Override
@@ -80,6 +80,10 @@ final class ResourceLimiter implements QuotaLimiter {
       return Duration.ZERO;
     }
     return Duration.ofNanos(Math.max(0, buffer.retryNotBefore() - ticker.read()));
+  }
+
+  private static Permit permit(int permits, HeldLease lease) {
+    return new Permit(permits, lease == LeaseBuffer.FALLBACK ? null : lease);
   }
 
   @Override

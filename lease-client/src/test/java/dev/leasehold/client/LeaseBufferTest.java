@@ -103,6 +103,16 @@ class LeaseBufferTest {
   }
 
   @Test
+  void aSpentOutLeaseWaitsForItsRefundsBeforeItGoesBack() {
+    install("a", 5);
+    Permit permit = new Permit(5, buffer.tryAcquireLease(5));
+    assertThat(collect(false)).as("kept: a refund may top it up").isEmpty();
+    permit.refund(2);
+    assertThat(buffer.tryAcquire(2)).as("refunded permits are spendable again").isTrue();
+    assertThat(collect(false)).extracting(LeaseBuffer.Returned::used).containsExactly(5L);
+  }
+
+  @Test
   void demandFollowsTheSpendRateAndMisses() {
     assertThat(buffer.demand(ticker.read(), TTL)).as("idle: asks for nothing").isZero();
     buffer.tryAcquire(1);
