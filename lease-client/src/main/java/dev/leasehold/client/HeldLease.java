@@ -40,6 +40,8 @@ final class HeldLease {
    */
   private final long[][] spends = new long[BUCKETS][2];
   private int spendBuckets;
+  /** Set when permits were put back; read by the fetcher when it returns the lease. */
+  private volatile boolean raised;
   /** Refundable permits of this lease not yet settled: keep the lease until they are. */
   private final java.util.concurrent.atomic.AtomicInteger unsettled =
       new java.util.concurrent.atomic.AtomicInteger();
@@ -64,8 +66,18 @@ final class HeldLease {
     if (ticker.read() - deadline < 0) {
       return true;
     }
-    REMAINING.getAndAdd(this, (long) n);
+    putBack(n);
     return false;
+  }
+
+  /**
+   * Puts permits back (a spend past the deadline, or a refund). The counter then no longer only
+   * falls, so what the fetcher saw fall may include permits later put back and spent again:
+   * such a lease is returned without spend buckets, all of it counted from its close.
+   */
+  private void putBack(int n) {
+    raised = true;
+    REMAINING.getAndAdd(this, (long) n);
   }
 
   /**
@@ -73,7 +85,7 @@ final class HeldLease {
    * nothing: its return already counted them as spent, which errs on the safe side.
    */
   void refund(int n) {
-    REMAINING.getAndAdd(this, (long) n);
+    putBack(n);
   }
 
   /** A refundable {@link Permit} of this lease was handed out. */
@@ -125,8 +137,14 @@ final class HeldLease {
     spendBuckets++;
   }
 
-  /** The spend buckets seen so far, oldest first: {count, seenAt} pairs. */
+  /**
+   * The spend buckets seen so far, oldest first: {count, seenAt} pairs; none when permits were
+   * ever put back (see {@link #putBack}).
+   */
   long[][] spendBuckets() {
+    if (raised) {
+      return new long[0][];
+    }
     long[][] out = new long[spendBuckets][];
     for (int i = 0; i < spendBuckets; i++) {
       out[i] = spends[i].clone();

@@ -109,7 +109,25 @@ class LeaseBufferTest {
     assertThat(collect(false)).as("kept: a refund may top it up").isEmpty();
     permit.refund(2);
     assertThat(buffer.tryAcquire(2)).as("refunded permits are spendable again").isTrue();
-    assertThat(collect(false)).extracting(LeaseBuffer.Returned::used).containsExactly(5L);
+    List<LeaseBuffer.Returned> returns = collect(false);
+    assertThat(returns).extracting(LeaseBuffer.Returned::used).containsExactly(5L);
+    assertThat(returns.get(0).spends()).as("no spend times once permits were put back")
+        .isEmpty();
+  }
+
+  @Test
+  void spendBucketsSayWhenPermitsWereSeenSpent() {
+    install("a", 10);
+    buffer.tryAcquire(3);
+    long first = ticker.read();
+    collect(false);
+    ticker.advanceMillis(10);
+    buffer.tryAcquire(2);
+    long second = ticker.read();
+    collect(false);
+    ticker.advanceMillis(10);
+    List<LeaseBuffer.Returned> returns = collect(true);
+    assertThat(returns.get(0).spends()).isDeepEqualTo(new long[][] {{3, first}, {2, second}});
   }
 
   @Test
