@@ -56,6 +56,8 @@ final class HeldLease {
   }
 
   boolean trySpend(int n, Ticker ticker) {
+    // Read before the compare-and-set: afterwards the other core may own the cache line again.
+    long end = deadline;
     long r;
     do {
       r = remaining;
@@ -63,7 +65,7 @@ final class HeldLease {
         return false;
       }
     } while (!REMAINING.weakCompareAndSet(this, r, r - n));
-    if (ticker.read() - deadline < 0) {
+    if (ticker.read() - end < 0) {
       return true;
     }
     putBack(n);
