@@ -45,6 +45,9 @@ class Leaser:
     def _connect(self, endpoint):
         self.endpoint = endpoint
         self.channel = grpc.insecure_channel(endpoint)
+        # Connect before the first request: a lease's ttl runs from the moment the request is
+        # sent, so a connection set up inside that request would eat the lease's life.
+        grpc.channel_ready_future(self.channel).result(timeout=REQUEST_TIMEOUT_S)
         self.stub = lease_pb2_grpc.LeaseServiceStub(self.channel)
 
     def call(self, resource_request):

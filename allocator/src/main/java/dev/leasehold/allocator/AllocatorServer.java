@@ -53,6 +53,7 @@ final class AllocatorServer {
   private CuratorCache leaderCache;
   private LeaderLatch latch;
   private Server server;
+  private LeaseServiceImpl service;
   private String endpoint;
   private volatile LeaderTerm term;
   private volatile boolean closed;
@@ -111,8 +112,8 @@ final class AllocatorServer {
   }
 
   private void serve() {
-    LeaseServiceImpl service = new LeaseServiceImpl(resources, () -> term, this::knownLeader,
-        this::queueWrite, ticker);
+    service = new LeaseServiceImpl(resources, () -> term, this::knownLeader, this::queueWrite,
+        ticker);
     try {
       server = NettyServerBuilder
           .forAddress(new InetSocketAddress(settings.bindAddress(), settings.port()))
@@ -248,6 +249,7 @@ final class AllocatorServer {
   private void upkeep() {
     LeaderTerm current = term;
     if (current == null) {
+      service.serveWaiters(); // tells requests held under the last term who leads now
       return;
     }
     try {
@@ -258,6 +260,7 @@ final class AllocatorServer {
       for (String resource : current.ledgers.keySet()) {
         queueWrite(resource);
       }
+      service.serveWaiters();
     } catch (RuntimeException e) {
       log.error("upkeep failed", e);
     }
@@ -288,6 +291,8 @@ final class AllocatorServer {
           current.ledgerVersion(resource));
       current.ledgerWritten(resource, version);
       ledger.writeSucceeded(write, ticker.read());
+      // A new block may be what waiting requests wait for.
+      service.serveWaiters();
     } catch (BlockStore.FencedException e) {
       ledger.writeFailed(write);
       log.warn("ledger write for '{}' was fenced: {}", resource, e.getMessage());

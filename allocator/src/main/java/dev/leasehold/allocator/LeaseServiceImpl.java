@@ -11,12 +11,17 @@ import dev.leasehold.proto.v1.NotLeader;
 import dev.leasehold.proto.v1.ResourceGrant;
 import dev.leasehold.proto.v1.ResourceRequest;
 import dev.leasehold.proto.v1.SpendBucket;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -26,6 +31,10 @@ import java.util.function.Supplier;
  */
 final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
   private static final int MAX_CLIENT_ID = 128;
+  private static final long MAX_HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long DEADLINE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
   private final Map<String, ResourceConfig> resources;
   private final Supplier<LeaderTerm> term;
@@ -52,10 +61,7 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
     }
     LeaderTerm current = term.get();
     if (current == null) {
-      LeaderInfo leader = knownLeader.get();
-      out.onNext(LeaseResponse.newBuilder().setNotLeader(NotLeader.newBuilder()
-          .setLeaderEndpoint(leader.getEndpoint()).setLeaderEpoch(leader.getEpoch())).build());
-      out.onCompleted();
+      respond(out, notLeader());
       return;
     }
     try {
@@ -68,11 +74,98 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    out.onNext(serve(current, request));
-    out.onCompleted();
+    long receivedAt = ticker.read();
+    LeaseResponse response = serve(current, request, receivedAt);
+    long holdFor = holdNanos(request, response, current);
+    if (holdFor > 0) {
+      waiters.add(new Waiter(withoutReturns(request), out, receivedAt, receivedAt + holdFor));
+    } else {
+      respond(out, response);
+    }
+    if (request.getResourcesList().stream().anyMatch(r -> r.getReturnsCount() > 0)) {
+      serveWaiters();
+    }
   }
 
-  private LeaseResponse serve(LeaderTerm current, LeaseRequest request) {
+  // ---------------------------------------------------------------- waiting requests
+
+  /**
+   * A request that got nothing and waits here for budget to free, rather than making its client
+   * ask again and again: what keeps round trips near one per lease when demand exceeds the
+   * limit.
+   */
+  private record Waiter(LeaseRequest request, StreamObserver<LeaseResponse> out,
+      long receivedAt, long until) {}
+
+  /**
+   * How long to hold a request that got nothing: not when it wanted nothing or the allocator
+   * knows nothing can come soon (the client should hear that at once, to fail fast), and never
+   * longer than half the shortest lease ttl of its resources or its gRPC deadline allows.
+   */
+  private long holdNanos(LeaseRequest request, LeaseResponse response, LeaderTerm current) {
+    long hold = MAX_HOLD_NANOS;
+    boolean wanted = false;
+    for (int i = 0; i < request.getResourcesCount(); i++) {
+      ResourceRequest r = request.getResources(i);
+      ResourceGrant g = response.getGrants(i);
+      if (g.hasLease()) {
+        return 0;
+      }
+      wanted |= r.getWanted() > 0;
+      long ttl = current.ledgers.get(r.getResource()).config().leaseTtl().toNanos();
+      hold = Math.min(hold, ttl / 2);
+      if (TimeUnit.MILLISECONDS.toNanos(g.getRetryAfterMs()) > hold) {
+        return 0;
+      }
+    }
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline != null) {
+      hold = Math.min(hold, deadline.timeRemaining(TimeUnit.NANOSECONDS) - DEADLINE_SLACK_NANOS);
+    }
+    return wanted ? Math.max(0, hold) : 0;
+  }
+
+  private static LeaseRequest withoutReturns(LeaseRequest request) {
+    LeaseRequest.Builder b = request.toBuilder();
+    for (ResourceRequest.Builder r : b.getResourcesBuilderList()) {
+      r.clearReturns();
+    }
+    return b.build();
+  }
+
+  /**
+   * Tries the waiting requests again, oldest first; answers those that got a lease, whose time
+   * is up, or whose allocator stopped leading. Called on every upkeep tick and after returns.
+   */
+  void serveWaiters() {
+    for (Waiter w : waiters) {
+      LeaderTerm current = term.get();
+      long now = ticker.read();
+      LeaseResponse response = current == null ? notLeader() : serve(current, w.request(),
+          w.receivedAt());
+      boolean granted = response.getGrantsList().stream().anyMatch(ResourceGrant::hasLease);
+      if ((current == null || granted || now - w.until() >= 0) && waiters.remove(w)) {
+        respond(w.out(), response);
+      }
+    }
+  }
+
+  private static void respond(StreamObserver<LeaseResponse> out, LeaseResponse response) {
+    try {
+      out.onNext(response);
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      // The client gave up (deadline, cancel): its leases, if any, are charged until they end.
+    }
+  }
+
+  private LeaseResponse notLeader() {
+    LeaderInfo leader = knownLeader.get();
+    return LeaseResponse.newBuilder().setNotLeader(NotLeader.newBuilder()
+        .setLeaderEndpoint(leader.getEndpoint()).setLeaderEpoch(leader.getEpoch())).build();
+  }
+
+  private LeaseResponse serve(LeaderTerm current, LeaseRequest request, long receivedAt) {
     LeaseResponse.Builder response = LeaseResponse.newBuilder().setEpoch(current.epoch);
     for (ResourceRequest r : request.getResourcesList()) {
       ResourceLedger ledger = current.ledgers.get(r.getResource());
@@ -80,7 +173,8 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       for (LeaseReturn ret : r.getReturnsList()) {
         ledger.returnLease(ret, now);
       }
-      Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(), now);
+      Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(),
+          receivedAt, now);
       ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(r.getResource())
           .setRetryAfterMs(grant.retryAfterMillis());
       for (Limit limit : ledger.config().limits()) {

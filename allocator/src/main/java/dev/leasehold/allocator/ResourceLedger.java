@@ -112,6 +112,17 @@ final class ResourceLedger {
    * @param minPermits the smallest lease the client can use
    */
   synchronized Grant grant(String clientId, long wanted, long minPermits, long now) {
+    return grant(clientId, wanted, minPermits, now, now);
+  }
+
+  /**
+   * As {@link #grant(String, long, long, long)}, for a request that arrived at
+   * {@code receivedAt} and waited here until {@code now}. The client counts the ttl from before
+   * it sent the request, so the ttl it is told covers the wait, and the lease's end is reckoned
+   * from the arrival: it still falls after the client's deadline, and within the block.
+   */
+  synchronized Grant grant(String clientId, long wanted, long minPermits, long receivedAt,
+      long now) {
     fairShare.saw(clientId, wanted, now);
     if (wanted <= 0) {
       return Grant.none(0);
@@ -131,9 +142,12 @@ final class ResourceLedger {
       return Grant.none(retryAfterMillis(need, now));
     }
     size = Math.min(size, block.available());
-    long ttl = Math.min(ttlNanos, (long) ((block.validUntil - now - marginNanos) / stretch));
+    long held = now - receivedAt;
+    long ttl = Math.min(ttlNanos + held,
+        (long) ((block.validUntil - receivedAt - marginNanos) / stretch));
     long ttlMillis = TimeUnit.NANOSECONDS.toMillis(ttl);
-    long end = now + (long) (TimeUnit.MILLISECONDS.toNanos(ttlMillis) * stretch) + marginNanos;
+    long end = receivedAt + (long) (TimeUnit.MILLISECONDS.toNanos(ttlMillis) * stretch)
+        + marginNanos;
     GrantedLease lease = block.grant(epoch + "-" + nextLease++, clientId, size, now, end);
     leases.put(lease.id(), lease);
     byEnd.add(lease);
