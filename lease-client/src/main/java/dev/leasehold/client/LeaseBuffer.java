@@ -302,9 +302,13 @@ final class LeaseBuffer {
     return was;
   }
 
+  boolean fallbackActive() {
+    return fallback != null;
+  }
+
   LimiterStats stats(String resource) {
     return new LimiterStats(resource, spentTotal + fallbackAcquired.sum(), misses.sum(),
-        roundTrips, leasesReceived, fallback != null);
+        roundTrips, leasesReceived, fallbackActive());
   }
 
   /** No more leases: the client is closing. */

@@ -76,7 +76,8 @@ final class ResourceLimiter implements QuotaLimiter {
   @Override
   public Duration estimatedWait(int permits) {
     checkPermits(permits);
-    if (buffer.canServe(permits)) {
+    if (buffer.canServe(permits) || buffer.fallbackActive()) {
+      // With the local fallback on, the local limiter paces the caller, not the allocator.
       return Duration.ZERO;
     }
     return Duration.ofNanos(Math.max(0, buffer.retryNotBefore() - ticker.read()));
