@@ -8,7 +8,11 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -37,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class AllocatorServer {
   private static final Logger log = LoggerFactory.getLogger(Allocator.class);
   private static final long REJOIN_DELAY_MILLIS = 1000;
+  /** Ledgers per multi: each record stays under ~16 KB, the multi far under jute.maxbuffer. */
+  private static final int MAX_BATCH = 32;
 
   private final AllocatorSettings settings;
   private final Ticker ticker;
@@ -45,7 +52,8 @@ final class AllocatorServer {
   private final ExecutorService leadership;
   private final ExecutorService writer;
   private final ScheduledExecutorService upkeep;
-  private final Map<String, Boolean> writeQueued = new ConcurrentHashMap<>();
+  private final Set<String> writesDue = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean writerScheduled = new AtomicBoolean();
   private final AtomicLong elections = new AtomicLong();
 
   private CuratorFramework zk;
@@ -268,38 +276,63 @@ final class AllocatorServer {
 
   /** Asks the writer to persist the resource's ledger if a write is due; coalesces requests. */
   private void queueWrite(String resource) {
-    if (writeQueued.putIfAbsent(resource, Boolean.TRUE) == null) {
-      writer.execute(() -> {
-        writeQueued.remove(resource);
-        write(resource);
-      });
+    writesDue.add(resource);
+    if (writerScheduled.compareAndSet(false, true)) {
+      writer.execute(this::writeDue);
     }
   }
 
-  private void write(String resource) {
+  /**
+   * Persists every ledger with a write due, up to {@value #MAX_BATCH} in one fenced
+   * {@code multi}: with many resources one writer thread would otherwise queue their block
+   * reservations one round trip at a time, and grants would wait.
+   */
+  private void writeDue() {
+    writerScheduled.set(false);
     LeaderTerm current = term;
-    if (current == null) {
-      return;
+    List<ResourceLedger.LedgerWrite> writes = new ArrayList<>();
+    List<BlockStore.LedgerUpdate> updates = new ArrayList<>();
+    for (Iterator<String> it = writesDue.iterator(); it.hasNext() && updates.size() < MAX_BATCH; ) {
+      String resource = it.next();
+      it.remove();
+      ResourceLedger.LedgerWrite write = current == null ? null
+          : current.ledgers.get(resource).prepareWrite(ticker.read());
+      if (write != null) {
+        writes.add(write);
+        updates.add(new BlockStore.LedgerUpdate(resource, write.record(),
+            current.ledgerVersion(resource)));
+      }
     }
-    ResourceLedger ledger = current.ledgers.get(resource);
-    ResourceLedger.LedgerWrite write = ledger.prepareWrite(ticker.read());
-    if (write == null) {
+    if (!writesDue.isEmpty() && writerScheduled.compareAndSet(false, true)) {
+      writer.execute(this::writeDue);
+    }
+    if (updates.isEmpty()) {
       return;
     }
     try {
-      int version = store.write(resource, write.record(), current.epoch,
-          current.ledgerVersion(resource));
-      current.ledgerWritten(resource, version);
-      ledger.writeSucceeded(write, ticker.read());
+      List<Integer> versions = store.writeAll(updates, current.epoch);
+      long now = ticker.read();
+      for (int i = 0; i < updates.size(); i++) {
+        current.ledgerWritten(updates.get(i).resource(), versions.get(i));
+        current.ledgers.get(updates.get(i).resource()).writeSucceeded(writes.get(i), now);
+      }
       // A new block may be what waiting requests wait for.
       service.serveWaiters();
     } catch (BlockStore.FencedException e) {
-      ledger.writeFailed(write);
-      log.warn("ledger write for '{}' was fenced: {}", resource, e.getMessage());
+      failed(current, updates, writes);
+      log.warn("ledger write was fenced: {}", e.getMessage());
       leadership.execute(this::rejoin);
     } catch (Exception e) {
-      ledger.writeFailed(write);
-      log.warn("ledger write for '{}' failed: {}", resource, e.toString());
+      failed(current, updates, writes);
+      log.warn("ledger write for {} failed: {}",
+          updates.stream().map(BlockStore.LedgerUpdate::resource).toList(), e.toString());
+    }
+  }
+
+  private static void failed(LeaderTerm current, List<BlockStore.LedgerUpdate> updates,
+      List<ResourceLedger.LedgerWrite> writes) {
+    for (int i = 0; i < updates.size(); i++) {
+      current.ledgers.get(updates.get(i).resource()).writeFailed(writes.get(i));
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.leasehold.allocator;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
@@ -45,19 +47,38 @@ final class BlockStore {
     return new Read(LedgerRecord.decode(data, path), stat.getVersion());
   }
 
+  /** One ledger to write: the resource, its new record, and the znode version it replaces. */
+  record LedgerUpdate(String resource, LedgerRecord record, int version) {}
+
   /**
    * Writes a record if the epoch is still {@code epoch}; returns the ledger znode's new version.
    *
    * @throws FencedException when another leader has bumped the epoch (or written the ledger)
    */
   int write(String resource, LedgerRecord record, long epoch, int version) throws Exception {
-    CuratorOp check = zk.transactionOp().check().withVersion((int) epoch).forPath(paths.epoch());
-    CuratorOp set = zk.transactionOp().setData().withVersion(version)
-        .forPath(paths.ledger(resource), record.encode());
+    return writeAll(List.of(new LedgerUpdate(resource, record, version)), epoch).get(0);
+  }
+
+  /**
+   * Writes several ledgers in one {@code multi}, behind one check of the epoch: all or none,
+   * one round trip however many resources are due. Returns the new versions, in order.
+   *
+   * @throws FencedException when another leader has bumped the epoch (or written a ledger)
+   */
+  List<Integer> writeAll(List<LedgerUpdate> updates, long epoch) throws Exception {
+    List<CuratorOp> ops = new ArrayList<>(updates.size() + 1);
+    ops.add(zk.transactionOp().check().withVersion((int) epoch).forPath(paths.epoch()));
+    for (LedgerUpdate u : updates) {
+      ops.add(zk.transactionOp().setData().withVersion(u.version())
+          .forPath(paths.ledger(u.resource()), u.record().encode()));
+    }
     try {
-      var results = zk.transaction().forOperations(check, set);
-      CuratorTransactionResult result = results.get(1);
-      return result.getResultStat().getVersion();
+      List<CuratorTransactionResult> results = zk.transaction().forOperations(ops);
+      List<Integer> versions = new ArrayList<>(updates.size());
+      for (int i = 1; i < results.size(); i++) {
+        versions.add(results.get(i).getResultStat().getVersion());
+      }
+      return versions;
     } catch (KeeperException.BadVersionException e) {
       throw new FencedException(epoch);
     }
