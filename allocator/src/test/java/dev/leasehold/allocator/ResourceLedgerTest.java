@@ -195,6 +195,21 @@ class ResourceLedgerTest {
   // ---------------------------------------------------------------- returns and expiry
 
   @Test
+  void aHeldRequestIsToldATtlThatCoversItsWaitAndItsEndStaysWithinTheBlock() {
+    Block block = openBlock("a", 0);
+    long receivedAt = 10 * MS;
+    long now = 40 * MS; // held 30 ms at the allocator
+
+    Grant grant = ledger.grant("b", 5, 1, receivedAt, now);
+
+    assertThat(grant.ttlMillis()).as("100 ms of life after the wait, plus the wait")
+        .isEqualTo(130);
+    // The client counts from its send, before receivedAt: its deadline falls before this end.
+    assertThat(grant.lease().end()).isEqualTo(receivedAt + 130 * MS + 10 * MS);
+    assertThat(grant.lease().end()).isLessThanOrEqualTo(block.validUntil);
+  }
+
+  @Test
   void returnedUnusedPermitsCanBeGrantedAgain() {
     Block block = openBlock("a", 0);
     GrantedLease a = ask("a", 10, 0).lease();
