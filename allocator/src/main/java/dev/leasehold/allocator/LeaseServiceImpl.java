@@ -15,6 +15,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
   private final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
   private final Map<String, ResourceConfig> resources;
+  private final Map<String, ResourceGrant> grantTemplates;
   private final Supplier<LeaderTerm> term;
   private final Supplier<LeaderInfo> knownLeader;
   private final Consumer<String> demandOutran;
@@ -45,6 +47,7 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
   LeaseServiceImpl(Map<String, ResourceConfig> resources, Supplier<LeaderTerm> term,
       Supplier<LeaderInfo> knownLeader, Consumer<String> demandOutran, Ticker ticker) {
     this.resources = resources;
+    this.grantTemplates = grantTemplates(resources);
     this.term = term;
     this.knownLeader = knownLeader;
     this.demandOutran = demandOutran;
@@ -175,15 +178,8 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       }
       Grant grant = ledger.grant(request.getClientId(), r.getWanted(), r.getMinPermits(),
           receivedAt, now);
-      ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(r.getResource())
+      ResourceGrant.Builder g = grantTemplates.get(r.getResource()).toBuilder()
           .setRetryAfterMs(grant.retryAfterMillis());
-      for (Limit limit : ledger.config().limits()) {
-        g.addLimits(dev.leasehold.proto.v1.Limit.newBuilder().setPermits(limit.permits())
-            .setWindowMs(limit.window().toMillis()));
-      }
-      ledger.config().fallback().localLimit().ifPresent(l -> g.setFallbackLimit(
-          dev.leasehold.proto.v1.Limit.newBuilder().setPermits(l.permits())
-              .setWindowMs(l.window().toMillis())));
       if (grant.lease() != null) {
         g.setLease(Lease.newBuilder().setLeaseId(grant.lease().id()).setResource(r.getResource())
             .setPermits(grant.lease().permits()).setTtlMs(grant.ttlMillis())
@@ -194,6 +190,26 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       response.addGrants(g);
     }
     return response.build();
+  }
+
+  /**
+   * What every answer for a resource carries, built once rather than per request: its name,
+   * limits and fallback.
+   */
+  private static Map<String, ResourceGrant> grantTemplates(Map<String, ResourceConfig> resources) {
+    Map<String, ResourceGrant> templates = new HashMap<>();
+    for (ResourceConfig config : resources.values()) {
+      ResourceGrant.Builder g = ResourceGrant.newBuilder().setResource(config.name());
+      config.limits().forEach(limit -> g.addLimits(toProto(limit)));
+      config.fallback().localLimit().ifPresent(limit -> g.setFallbackLimit(toProto(limit)));
+      templates.put(config.name(), g.build());
+    }
+    return Map.copyOf(templates);
+  }
+
+  private static dev.leasehold.proto.v1.Limit toProto(Limit limit) {
+    return dev.leasehold.proto.v1.Limit.newBuilder().setPermits(limit.permits())
+        .setWindowMs(limit.window().toMillis()).build();
   }
 
   /** Returns what is wrong with the request, naming the field, or null when it is valid. */

@@ -58,11 +58,7 @@ final class LeaseBuffer {
   // ---------------------------------------------------------------- spend path
 
   boolean tryAcquire(int permits) {
-    HeldLease lease = current;
-    if (lease != null && lease.trySpend(permits, ticker)) {
-      return true;
-    }
-    return trySwitch(permits) != null;
+    return tryAcquireLease(permits, true) != null;
   }
 
   /** As {@link #tryAcquire}, returning the lease spent from ({@link #FALLBACK}) or null. */
@@ -80,10 +76,6 @@ final class LeaseBuffer {
       return lease;
     }
     return trySwitch(permits, firstTry);
-  }
-
-  private HeldLease trySwitch(int permits) {
-    return trySwitch(permits, true);
   }
 
   private HeldLease trySwitch(int permits, boolean countMiss) {
